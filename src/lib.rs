@@ -1,0 +1,6 @@
+//! helm-operator: a Kubernetes operator that manages Helm repositories and Helm releases through
+//! the `HelmRepository` and `HelmRelease` custom resources.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
