@@ -4,3 +4,5 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod config;
+pub mod telemetry;
