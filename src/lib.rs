@@ -5,4 +5,8 @@
 
 pub mod api;
 pub mod config;
+pub mod controller;
+pub mod server;
+pub mod shard;
+pub mod source;
 pub mod telemetry;

@@ -17,7 +17,9 @@ fn assert_no_field_dropped(sent: &Value, kept: &Value, path: &str) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in a {
                 let child = format!("{path}.{k}");
-                let other = b.get(k).unwrap_or_else(|| panic!("field {child} was dropped by the API types"));
+                let other = b
+                    .get(k)
+                    .unwrap_or_else(|| panic!("field {child} was dropped by the API types"));
                 assert_no_field_dropped(v, other, &child);
             }
         }
@@ -42,12 +44,14 @@ fn parse_ours(doc: &Value) -> Option<Parsed> {
     }
     let parsed = match doc["kind"].as_str() {
         Some("HelmRepository") => {
-            let obj: HelmRepository = serde_json::from_value(doc.clone()).expect("HelmRepository deserializes");
+            let obj: HelmRepository =
+                serde_json::from_value(doc.clone()).expect("HelmRepository deserializes");
             assert_no_field_dropped(doc, &serde_json::to_value(&obj).unwrap(), "");
             Parsed::Repository(Box::new(obj))
         }
         Some("HelmRelease") => {
-            let obj: HelmRelease = serde_json::from_value(doc.clone()).expect("HelmRelease deserializes");
+            let obj: HelmRelease =
+                serde_json::from_value(doc.clone()).expect("HelmRelease deserializes");
             assert_no_field_dropped(doc, &serde_json::to_value(&obj).unwrap(), "");
             Parsed::Release(Box::new(obj))
         }
@@ -58,7 +62,10 @@ fn parse_ours(doc: &Value) -> Option<Parsed> {
 
 fn example(name: &str) -> Vec<Parsed> {
     let path = common::repo_root().join("examples").join(name);
-    common::yaml_documents(&common::read(&path)).iter().filter_map(parse_ours).collect()
+    common::yaml_documents(&common::read(&path))
+        .iter()
+        .filter_map(parse_ours)
+        .collect()
 }
 
 fn repository(name: &str) -> HelmRepository {
@@ -93,7 +100,10 @@ fn every_example_file_deserializes_without_dropping_a_field() {
             ours += docs.iter().filter_map(parse_ours).count();
         }
     }
-    assert!(ours >= 19, "expected every seed scenario in examples/, found {ours} objects");
+    assert!(
+        ours >= 19,
+        "expected every seed scenario in examples/, found {ours} objects"
+    );
 }
 
 #[test]
@@ -101,8 +111,14 @@ fn oci_repository_keeps_its_settings_and_gets_retention_default() {
     let r = repository("oci-repository.yaml");
     assert_eq!(r.spec.url, "oci://ghcr.io/myorg/charts");
     assert_eq!(r.spec.effective_type(), RepositoryType::Oci);
-    assert_eq!((r.spec.interval.as_str(), r.spec.timeout.as_str()), ("1h", "10m"));
-    assert_eq!(r.spec.values_config_map_policy, ValuesConfigMapPolicy::Disabled);
+    assert_eq!(
+        (r.spec.interval.as_str(), r.spec.timeout.as_str()),
+        ("1h", "10m")
+    );
+    assert_eq!(
+        r.spec.values_config_map_policy,
+        ValuesConfigMapPolicy::Disabled
+    );
     assert_eq!(r.spec.values_config_map_retention, "168h");
     assert!(!r.spec.suspend && !r.spec.plain_http && r.spec.auth.is_none());
 }
@@ -125,19 +141,33 @@ fn repository_without_type_or_interval_gets_defaults_and_inferred_type() {
 
 #[test]
 fn private_oci_registries_name_a_docker_config_secret() {
-    for (file, secret) in [("oci-private-registry.yaml", "oci-registry-auth"), ("acr.yaml", "acr-auth"), ("gar.yaml", "gar-auth")] {
+    for (file, secret) in [
+        ("oci-private-registry.yaml", "oci-registry-auth"),
+        ("acr.yaml", "acr-auth"),
+        ("gar.yaml", "gar-auth"),
+    ] {
         let r = repository(file);
         assert_eq!(r.spec.effective_type(), RepositoryType::Oci, "{file}");
-        assert_eq!(r.spec.auth.unwrap().secret_ref.unwrap().name, secret, "{file}");
+        assert_eq!(
+            r.spec.auth.unwrap().secret_ref.unwrap().name,
+            secret,
+            "{file}"
+        );
     }
 }
 
 #[test]
 fn oci_release_fills_defaults_for_options_it_does_not_set() {
     let hr = release("oci-release.yaml");
-    assert_eq!(hr.spec.chart.oci_repository.as_deref(), Some("oci://ghcr.io/myorg/charts/myapp"));
+    assert_eq!(
+        hr.spec.chart.oci_repository.as_deref(),
+        Some("oci://ghcr.io/myorg/charts/myapp")
+    );
     assert_eq!(hr.spec.chart.version.as_deref(), Some("^1.0.0"));
-    assert_eq!((hr.release_name(), hr.release_namespace()), ("my-app".into(), "production".into()));
+    assert_eq!(
+        (hr.release_name(), hr.release_namespace()),
+        ("my-app".into(), "production".into())
+    );
     assert!(hr.spec.release.create_namespace);
     let values: Value = serde_saphyr::from_str(hr.spec.values.as_deref().unwrap()).unwrap();
     assert_eq!(values["replicaCount"], 3);
@@ -159,10 +189,19 @@ fn oci_release_fills_defaults_for_options_it_does_not_set() {
 fn http_release_references_its_repository_and_defaults_timeouts() {
     let hr = release("http-release.yaml");
     let repo = hr.spec.chart.repository.clone().unwrap();
-    assert_eq!((repo.name.as_str(), repo.namespace.as_deref()), ("bitnami", Some("default")));
+    assert_eq!(
+        (repo.name.as_str(), repo.namespace.as_deref()),
+        ("bitnami", Some("default"))
+    );
     assert_eq!(hr.spec.chart.oci_repository, None);
     assert_eq!(hr.spec.chart.version.as_deref(), Some("~15.0.0"));
-    assert_eq!((hr.spec.install.timeout.as_str(), hr.spec.upgrade.timeout.as_str()), ("10m", "10m"));
+    assert_eq!(
+        (
+            hr.spec.install.timeout.as_str(),
+            hr.spec.upgrade.timeout.as_str()
+        ),
+        ("10m", "10m")
+    );
     assert!(!hr.spec.release.create_namespace);
 }
 
@@ -170,31 +209,67 @@ fn http_release_references_its_repository_and_defaults_timeouts() {
 fn production_release_keeps_every_option() {
     let hr = release("production-release.yaml");
     assert_eq!(hr.spec.install.timeout, "15m");
-    assert!(hr.spec.install.wait_for_jobs && hr.spec.upgrade.wait_for_jobs && hr.spec.upgrade.cleanup_on_fail);
+    assert!(
+        hr.spec.install.wait_for_jobs
+            && hr.spec.upgrade.wait_for_jobs
+            && hr.spec.upgrade.cleanup_on_fail
+    );
     assert_eq!(hr.spec.interval, "12h");
     let values: Value = serde_saphyr::from_str(hr.spec.values.as_deref().unwrap()).unwrap();
-    assert_eq!(values["ingress"]["hosts"][0]["paths"][0]["pathType"], "Prefix");
+    assert_eq!(
+        values["ingress"]["hosts"][0]["paths"][0]["pathType"],
+        "Prefix"
+    );
     assert_eq!(values["resources"]["limits"]["memory"], "2Gi");
 }
 
 #[test]
 fn releases_without_release_block_default_to_their_own_name_and_namespace() {
-    let docs = common::yaml_documents(&common::read(&common::repo_root().join("examples/gar.yaml")));
-    let mut doc = docs.into_iter().find(|d| d["kind"] == "HelmRelease").unwrap();
+    let docs = common::yaml_documents(&common::read(
+        &common::repo_root().join("examples/gar.yaml"),
+    ));
+    let mut doc = docs
+        .into_iter()
+        .find(|d| d["kind"] == "HelmRelease")
+        .unwrap();
     doc["metadata"]["namespace"] = "team-a".into();
     let hr: HelmRelease = serde_json::from_value(doc).unwrap();
-    assert_eq!((hr.release_name(), hr.release_namespace()), ("gar-app".into(), "team-a".into()));
-    assert_eq!(hr.spec.chart.version, None, "no version means the newest stable chart");
+    assert_eq!(
+        (hr.release_name(), hr.release_namespace()),
+        ("gar-app".into(), "team-a".into())
+    );
+    assert_eq!(
+        hr.spec.chart.version, None,
+        "no version means the newest stable chart"
+    );
 }
 
 #[test]
 fn rollback_scenarios_keep_their_settings() {
-    assert_eq!(release("rollback-to-revision.yaml").spec.rollback.to_revision, 3);
+    assert_eq!(
+        release("rollback-to-revision.yaml")
+            .spec
+            .rollback
+            .to_revision,
+        3
+    );
     let on_timeout = release("rollback-on-timeout.yaml");
     assert_eq!(on_timeout.spec.upgrade.timeout, "5m");
     assert!(on_timeout.spec.rollback.enabled);
-    assert!(release("rollback-on-job-failure.yaml").spec.upgrade.wait_for_jobs);
-    assert_eq!(release("version-constraints.yaml").spec.chart.version.as_deref(), Some("^1.2.0"));
+    assert!(
+        release("rollback-on-job-failure.yaml")
+            .spec
+            .upgrade
+            .wait_for_jobs
+    );
+    assert_eq!(
+        release("version-constraints.yaml")
+            .spec
+            .chart
+            .version
+            .as_deref(),
+        Some("^1.2.0")
+    );
 }
 
 #[test]
@@ -211,7 +286,9 @@ spec:
 "#;
     let hr: HelmRelease = serde_saphyr::from_str(yaml).unwrap();
     assert!(!hr.spec.install.wait && !hr.spec.install.wait_for_jobs);
-    assert!(!hr.spec.upgrade.wait && !hr.spec.upgrade.wait_for_jobs && !hr.spec.upgrade.cleanup_on_fail);
+    assert!(
+        !hr.spec.upgrade.wait && !hr.spec.upgrade.wait_for_jobs && !hr.spec.upgrade.cleanup_on_fail
+    );
     assert!(!hr.spec.rollback.wait && !hr.spec.rollback.cleanup_on_fail);
     // and the false is written back out, so a round trip through the API keeps it
     let again: HelmRelease = serde_json::from_value(serde_json::to_value(&hr).unwrap()).unwrap();
@@ -238,8 +315,14 @@ spec:
 "#;
     let hr: HelmRelease = serde_saphyr::from_str(yaml).unwrap();
     let vf = &hr.spec.values_from;
-    assert_eq!((vf[0].kind, vf[0].values_key.as_str(), vf[0].optional), (ValuesSourceKind::ConfigMap, "values.yaml", false));
-    assert_eq!((vf[1].kind, vf[1].target_path.as_deref(), vf[1].optional), (ValuesSourceKind::Secret, Some("db.password"), true));
+    assert_eq!(
+        (vf[0].kind, vf[0].values_key.as_str(), vf[0].optional),
+        (ValuesSourceKind::ConfigMap, "values.yaml", false)
+    );
+    assert_eq!(
+        (vf[1].kind, vf[1].target_path.as_deref(), vf[1].optional),
+        (ValuesSourceKind::Secret, Some("db.password"), true)
+    );
     assert_eq!(hr.spec.service_account_name.as_deref(), Some("tenant"));
     assert_eq!(hr.spec.effective_max_history(), 3);
     assert_eq!(hr.spec.drift_detection.mode, DriftDetectionMode::Warn);
@@ -258,7 +341,10 @@ fn complete_fragment(doc: Value) -> Value {
 #[test]
 fn every_yaml_block_of_the_seed_readme_is_accepted() {
     let Some(shared) = common::shared_dir() else {
-        common::skip("every_yaml_block_of_the_seed_readme_is_accepted", "../shared/seed/README.md is not beside the checkout");
+        common::skip(
+            "every_yaml_block_of_the_seed_readme_is_accepted",
+            "../shared/seed/README.md is not beside the checkout",
+        );
         return;
     };
     let readme = common::read(&shared.join("seed/README.md"));
@@ -279,7 +365,9 @@ fn every_yaml_block_of_the_seed_readme_is_accepted() {
         }
     }
     let (mut repositories, mut releases) = (0, 0);
-    for block in blocks.iter().filter(|b| b.contains("helm-operator.ketches.cn") || b.trim_start().starts_with("# Scenario")) {
+    for block in blocks.iter().filter(|b| {
+        b.contains("helm-operator.ketches.cn") || b.trim_start().starts_with("# Scenario")
+    }) {
         // The ACR block opens with a shell command; keep the YAML documents after it.
         // The rollback block holds three fragments, each opened by a `# Scenario` comment.
         let yaml: String = block
@@ -289,7 +377,11 @@ fn every_yaml_block_of_the_seed_readme_is_accepted() {
             .join("\n---\n")
             .replace("\n# Scenario", "\n---\n# Scenario");
         for doc in common::yaml_documents(&yaml) {
-            let doc = if doc.get("kind").is_none() && doc.get("spec").is_some() { complete_fragment(doc) } else { doc };
+            let doc = if doc.get("kind").is_none() && doc.get("spec").is_some() {
+                complete_fragment(doc)
+            } else {
+                doc
+            };
             match parse_ours(&doc) {
                 Some(Parsed::Repository(_)) => repositories += 1,
                 Some(Parsed::Release(_)) => releases += 1,
@@ -297,7 +389,10 @@ fn every_yaml_block_of_the_seed_readme_is_accepted() {
             }
         }
     }
-    assert!(repositories >= 9 && releases >= 7, "seed examples found: {repositories} repositories, {releases} releases");
+    assert!(
+        repositories >= 9 && releases >= 7,
+        "seed examples found: {repositories} repositories, {releases} releases"
+    );
     // the rollback scenarios block holds three fragments
     assert!(blocks.iter().any(|b| b.contains("toRevision: 3")));
 }

@@ -115,7 +115,12 @@ pub struct ConditionUpdate<'a> {
 /// Sets a condition in `conditions`, keeping `lastTransitionTime` when the status is unchanged.
 ///
 /// Returns whether the status of the condition changed (a transition worth an event).
-pub fn set_condition(conditions: &mut Vec<Condition>, update: ConditionUpdate<'_>, generation: Option<i64>, now: &Time) -> bool {
+pub fn set_condition(
+    conditions: &mut Vec<Condition>,
+    update: ConditionUpdate<'_>,
+    generation: Option<i64>,
+    now: &Time,
+) -> bool {
     match conditions.iter_mut().find(|c| c.type_ == update.type_) {
         Some(existing) => {
             let transitioned = existing.status != update.status;
@@ -169,14 +174,29 @@ mod tests {
             (_, "InvalidSpec") => (status::FALSE, reason::INVALID_SPEC),
             _ => (status::FALSE, reason::PROGRESSING),
         };
-        ConditionUpdate { type_: READY, status, reason, message: message.to_owned() }
+        ConditionUpdate {
+            type_: READY,
+            status,
+            reason,
+            message: message.to_owned(),
+        }
     }
 
     #[test]
     fn unchanged_status_keeps_last_transition_time_but_updates_message() {
         let mut conditions = Vec::new();
-        assert!(set_condition(&mut conditions, ready("False", "InvalidSpec", "a"), Some(1), &at(100)));
-        assert!(!set_condition(&mut conditions, ready("False", "InvalidSpec", "b"), Some(2), &at(200)));
+        assert!(set_condition(
+            &mut conditions,
+            ready("False", "InvalidSpec", "a"),
+            Some(1),
+            &at(100)
+        ));
+        assert!(!set_condition(
+            &mut conditions,
+            ready("False", "InvalidSpec", "b"),
+            Some(2),
+            &at(200)
+        ));
         assert_eq!(conditions.len(), 1);
         assert_eq!(conditions[0].last_transition_time, at(100));
         assert_eq!(conditions[0].message, "b");
@@ -186,8 +206,18 @@ mod tests {
     #[test]
     fn status_change_moves_last_transition_time() {
         let mut conditions = Vec::new();
-        set_condition(&mut conditions, ready("False", "InvalidSpec", "a"), Some(1), &at(100));
-        assert!(set_condition(&mut conditions, ready("True", "", "ok"), Some(1), &at(300)));
+        set_condition(
+            &mut conditions,
+            ready("False", "InvalidSpec", "a"),
+            Some(1),
+            &at(100),
+        );
+        assert!(set_condition(
+            &mut conditions,
+            ready("True", "", "ok"),
+            Some(1),
+            &at(300)
+        ));
         assert_eq!(conditions[0].last_transition_time, at(300));
         assert_eq!(conditions[0].reason, reason::SUCCEEDED);
     }
@@ -197,7 +227,12 @@ mod tests {
         let mut conditions = Vec::new();
         set_condition(
             &mut conditions,
-            ConditionUpdate { type_: STALLED, status: status::TRUE, reason: reason::INVALID_SPEC, message: String::new() },
+            ConditionUpdate {
+                type_: STALLED,
+                status: status::TRUE,
+                reason: reason::INVALID_SPEC,
+                message: String::new(),
+            },
             None,
             &at(1),
         );

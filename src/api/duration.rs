@@ -17,7 +17,9 @@ pub enum DurationError {
     #[error("empty duration")]
     Empty,
     /// The string does not follow `<number><unit>...` with units ms, s, m, h.
-    #[error("invalid duration {0:?}: expected a sequence like \"30s\", \"5m\" or \"1h30m\" (units ms, s, m, h)")]
+    #[error(
+        "invalid duration {0:?}: expected a sequence like \"30s\", \"5m\" or \"1h30m\" (units ms, s, m, h)"
+    )]
     Syntax(String),
     /// The value does not fit in a duration.
     #[error("duration {0:?} is too large")]
@@ -44,7 +46,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         if pos == int_start {
             return Err(syntax());
         }
-        let integer: u128 = text[int_start..pos].parse().map_err(|_| DurationError::Overflow(text.to_owned()))?;
+        let integer: u128 = text[int_start..pos]
+            .parse()
+            .map_err(|_| DurationError::Overflow(text.to_owned()))?;
         let mut fraction = (0u128, 1u128);
         if pos < bytes.len() && bytes[pos] == b'.' {
             pos += 1;
@@ -57,7 +61,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
             }
             // Nanosecond precision is all a Duration holds; extra digits are dropped, as Go does.
             let digits = &text[frac_start..pos.min(frac_start + 9)];
-            fraction = (digits.parse().map_err(|_| syntax())?, 10u128.pow(digits.len() as u32));
+            fraction = (
+                digits.parse().map_err(|_| syntax())?,
+                10u128.pow(digits.len() as u32),
+            );
         }
         let unit_nanos: u128 = if text[pos..].starts_with("ms") {
             pos += 2;
@@ -80,7 +87,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
             .and_then(|n| total_nanos.checked_add(n))
             .ok_or_else(|| DurationError::Overflow(text.to_owned()))?;
     }
-    let secs = u64::try_from(total_nanos / 1_000_000_000).map_err(|_| DurationError::Overflow(text.to_owned()))?;
+    let secs = u64::try_from(total_nanos / 1_000_000_000)
+        .map_err(|_| DurationError::Overflow(text.to_owned()))?;
     Ok(Duration::new(secs, (total_nanos % 1_000_000_000) as u32))
 }
 
@@ -101,13 +109,18 @@ mod tests {
 
     #[test]
     fn refuses_what_the_crd_pattern_refuses() {
-        for bad in ["", "10", "m", "1d", "-1s", "1.s", ".5s", "5 m", "1h 30m", "10M", "1us"] {
+        for bad in [
+            "", "10", "m", "1d", "-1s", "1.s", ".5s", "5 m", "1h 30m", "10M", "1us",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} must be refused");
         }
     }
 
     #[test]
     fn overflow_is_an_error_not_a_panic() {
-        assert!(matches!(parse_duration("99999999999999999999999999999h"), Err(DurationError::Overflow(_))));
+        assert!(matches!(
+            parse_duration("99999999999999999999999999999h"),
+            Err(DurationError::Overflow(_))
+        ));
     }
 }

@@ -27,11 +27,32 @@ use super::defaults;
     doc = "HelmRelease declares a Helm release: a chart from a HelmRepository or an OCI registry, installed with the given values and options.",
     printcolumn(name = "Chart", type_ = "string", json_path = ".spec.chart.name"),
     printcolumn(name = "Version", type_ = "string", json_path = ".spec.chart.version"),
-    printcolumn(name = "Revision", type_ = "integer", json_path = ".status.helmRelease.revision"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
-    printcolumn(name = "Status", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].message"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
-    printcolumn(name = "Target", type_ = "string", json_path = ".spec.release.namespace", priority = "1"),
+    printcolumn(
+        name = "Revision",
+        type_ = "integer",
+        json_path = ".status.helmRelease.revision"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Status",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].message"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    ),
+    printcolumn(
+        name = "Target",
+        type_ = "string",
+        json_path = ".spec.release.namespace",
+        priority = "1"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct HelmReleaseSpec {
@@ -304,7 +325,11 @@ pub struct UninstallOptions {
 
 impl Default for UninstallOptions {
     fn default() -> Self {
-        Self { timeout: defaults::uninstall_timeout(), disable_hooks: false, keep_history: false }
+        Self {
+            timeout: defaults::uninstall_timeout(),
+            disable_hooks: false,
+            keep_history: false,
+        }
     }
 }
 
@@ -482,17 +507,22 @@ pub struct FailureRecord {
 impl HelmRelease {
     /// The Helm release name: `spec.release.name`, or the HelmRelease's name.
     pub fn release_name(&self) -> String {
-        self.spec.release.name.clone().unwrap_or_else(|| self.metadata.name.clone().unwrap_or_default())
+        self.spec
+            .release
+            .name
+            .clone()
+            .unwrap_or_else(|| self.metadata.name.clone().unwrap_or_default())
     }
 
     /// The namespace the release is installed into: `spec.release.namespace`, or the
     /// HelmRelease's namespace.
     pub fn release_namespace(&self) -> String {
-        self.spec
-            .release
-            .namespace
-            .clone()
-            .unwrap_or_else(|| self.metadata.namespace.clone().unwrap_or_else(|| "default".to_owned()))
+        self.spec.release.namespace.clone().unwrap_or_else(|| {
+            self.metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_owned())
+        })
     }
 }
 

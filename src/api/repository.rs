@@ -24,10 +24,27 @@ use super::{LocalObjectReference, defaults};
     doc = "HelmRepository is a source of Helm charts: an HTTP repository with an index.yaml, or an OCI registry.",
     printcolumn(name = "URL", type_ = "string", json_path = ".spec.url"),
     printcolumn(name = "Type", type_ = "string", json_path = ".spec.type"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
-    printcolumn(name = "Status", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].message"),
-    printcolumn(name = "Charts", type_ = "integer", json_path = ".status.stats.totalCharts", priority = "1"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Status",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].message"
+    ),
+    printcolumn(
+        name = "Charts",
+        type_ = "integer",
+        json_path = ".status.stats.totalCharts",
+        priority = "1"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("x-kubernetes-validations" = [{
@@ -90,7 +107,11 @@ pub enum RepositoryType {
 impl HelmRepositorySpec {
     /// The repository type, inferred from the URL scheme when `type` is omitted.
     pub fn effective_type(&self) -> RepositoryType {
-        self.type_.unwrap_or(if self.url.starts_with("oci://") { RepositoryType::Oci } else { RepositoryType::Helm })
+        self.type_.unwrap_or(if self.url.starts_with("oci://") {
+            RepositoryType::Oci
+        } else {
+            RepositoryType::Helm
+        })
     }
 }
 

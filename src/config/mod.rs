@@ -30,30 +30,174 @@ pub struct SettingSpec {
 
 /// Every setting of `helm-operator run`, in the order the documentation lists them.
 pub const SETTINGS: &[SettingSpec] = &[
-    SettingSpec { key: "kubeconfig", flag: "kubeconfig", env: "HELM_OPERATOR_KUBECONFIG", default: "", help: "Path to a kubeconfig file. Empty: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account" },
-    SettingSpec { key: "kubeContext", flag: "kube-context", env: "HELM_OPERATOR_KUBE_CONTEXT", default: "", help: "Context of the kubeconfig to use. Empty: its current context" },
-    SettingSpec { key: "watchNamespaces", flag: "watch-namespaces", env: "HELM_OPERATOR_WATCH_NAMESPACES", default: "", help: "Comma-separated namespaces whose HelmRepositories and HelmReleases are reconciled. Empty: all namespaces" },
-    SettingSpec { key: "operatorNamespace", flag: "operator-namespace", env: "POD_NAMESPACE", default: "", help: "Namespace of the operator's own Leases and events. Empty: the service account's namespace, else `ketches`" },
-    SettingSpec { key: "replicaId", flag: "replica-id", env: "POD_NAME", default: "", help: "This replica's identity in leader election and sharding; must be unique per replica. Empty: the host name" },
-    SettingSpec { key: "leaseDuration", flag: "lease-duration", env: "HELM_OPERATOR_LEASE_DURATION", default: "4s", help: "How long a replica's Lease stays valid without renewal; bounds failover time after a crash" },
-    SettingSpec { key: "leaseRenewInterval", flag: "lease-renew-interval", env: "HELM_OPERATOR_LEASE_RENEW_INTERVAL", default: "1s", help: "How often a replica renews its Leases; must be shorter than leaseDuration" },
-    SettingSpec { key: "workers.repository", flag: "repository-workers", env: "HELM_OPERATOR_REPOSITORY_WORKERS", default: "4", help: "HelmRepositories reconciled at once" },
-    SettingSpec { key: "workers.release", flag: "release-workers", env: "HELM_OPERATOR_RELEASE_WORKERS", default: "16", help: "HelmReleases reconciled at once (release actions in flight)" },
-    SettingSpec { key: "workers.fetch", flag: "fetch-workers", env: "HELM_OPERATOR_FETCH_WORKERS", default: "8", help: "Concurrent downloads of indexes and charts" },
-    SettingSpec { key: "workers.render", flag: "render-workers", env: "HELM_OPERATOR_RENDER_WORKERS", default: "0", help: "Concurrent chart renders (CPU-bound). 0: the number of CPUs" },
-    SettingSpec { key: "caches.indexBytes", flag: "index-cache-size", env: "HELM_OPERATOR_INDEX_CACHE_SIZE", default: "64Mi", help: "Memory for cached repository indexes (bytes; Ki, Mi, Gi suffixes)" },
-    SettingSpec { key: "caches.chartBytes", flag: "chart-cache-size", env: "HELM_OPERATOR_CHART_CACHE_SIZE", default: "128Mi", help: "Memory for cached chart archives and parsed charts" },
-    SettingSpec { key: "caches.ttl", flag: "cache-ttl", env: "HELM_OPERATOR_CACHE_TTL", default: "15m", help: "How long a cached index or chart is kept without use" },
-    SettingSpec { key: "limits.maxIndexBytes", flag: "max-index-size", env: "HELM_OPERATOR_MAX_INDEX_SIZE", default: "128Mi", help: "Largest repository index accepted (HTTP repositories)" },
-    SettingSpec { key: "limits.maxChartArchiveBytes", flag: "max-chart-archive-size", env: "HELM_OPERATOR_MAX_CHART_ARCHIVE_SIZE", default: "20Mi", help: "Largest chart archive (.tgz) downloaded" },
-    SettingSpec { key: "limits.maxChartUnpackedBytes", flag: "max-chart-unpacked-size", env: "HELM_OPERATOR_MAX_CHART_UNPACKED_SIZE", default: "100Mi", help: "Largest total unpacked size of a chart (Helm's limit)" },
-    SettingSpec { key: "limits.maxChartFileBytes", flag: "max-chart-file-size", env: "HELM_OPERATOR_MAX_CHART_FILE_SIZE", default: "5Mi", help: "Largest single file inside a chart (Helm's limit)" },
-    SettingSpec { key: "limits.maxChartFiles", flag: "max-chart-files", env: "HELM_OPERATOR_MAX_CHART_FILES", default: "10000", help: "Most files inside one chart archive" },
-    SettingSpec { key: "limits.statusVersionsPerChart", flag: "status-versions-per-chart", env: "HELM_OPERATOR_STATUS_VERSIONS_PER_CHART", default: "5", help: "Newest versions listed per chart in a HelmRepository's status" },
-    SettingSpec { key: "listen.metrics", flag: "metrics-address", env: "HELM_OPERATOR_METRICS_ADDRESS", default: "0.0.0.0:8080", help: "Address of the /metrics endpoint" },
-    SettingSpec { key: "listen.health", flag: "health-address", env: "HELM_OPERATOR_HEALTH_ADDRESS", default: "0.0.0.0:8081", help: "Address of /healthz and /readyz; may equal the metrics address" },
-    SettingSpec { key: "log.format", flag: "log-format", env: "HELM_OPERATOR_LOG_FORMAT", default: "json", help: "Log format: json or text" },
-    SettingSpec { key: "log.level", flag: "log-level", env: "HELM_OPERATOR_LOG_LEVEL", default: "info", help: "Log filter in tracing's EnvFilter syntax, e.g. `info` or `info,helm_operator=debug`" },
+    SettingSpec {
+        key: "kubeconfig",
+        flag: "kubeconfig",
+        env: "HELM_OPERATOR_KUBECONFIG",
+        default: "",
+        help: "Path to a kubeconfig file. Empty: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account",
+    },
+    SettingSpec {
+        key: "kubeContext",
+        flag: "kube-context",
+        env: "HELM_OPERATOR_KUBE_CONTEXT",
+        default: "",
+        help: "Context of the kubeconfig to use. Empty: its current context",
+    },
+    SettingSpec {
+        key: "watchNamespaces",
+        flag: "watch-namespaces",
+        env: "HELM_OPERATOR_WATCH_NAMESPACES",
+        default: "",
+        help: "Comma-separated namespaces whose HelmRepositories and HelmReleases are reconciled. Empty: all namespaces",
+    },
+    SettingSpec {
+        key: "operatorNamespace",
+        flag: "operator-namespace",
+        env: "POD_NAMESPACE",
+        default: "",
+        help: "Namespace of the operator's own Leases and events. Empty: the service account's namespace, else `ketches`",
+    },
+    SettingSpec {
+        key: "replicaId",
+        flag: "replica-id",
+        env: "POD_NAME",
+        default: "",
+        help: "This replica's identity in leader election and sharding; must be unique per replica. Empty: the host name",
+    },
+    SettingSpec {
+        key: "leaseDuration",
+        flag: "lease-duration",
+        env: "HELM_OPERATOR_LEASE_DURATION",
+        default: "4s",
+        help: "How long a replica's Lease stays valid without renewal; bounds failover time after a crash",
+    },
+    SettingSpec {
+        key: "leaseRenewInterval",
+        flag: "lease-renew-interval",
+        env: "HELM_OPERATOR_LEASE_RENEW_INTERVAL",
+        default: "1s",
+        help: "How often a replica renews its Leases; must be shorter than leaseDuration",
+    },
+    SettingSpec {
+        key: "workers.repository",
+        flag: "repository-workers",
+        env: "HELM_OPERATOR_REPOSITORY_WORKERS",
+        default: "4",
+        help: "HelmRepositories reconciled at once",
+    },
+    SettingSpec {
+        key: "workers.release",
+        flag: "release-workers",
+        env: "HELM_OPERATOR_RELEASE_WORKERS",
+        default: "16",
+        help: "HelmReleases reconciled at once (release actions in flight)",
+    },
+    SettingSpec {
+        key: "workers.fetch",
+        flag: "fetch-workers",
+        env: "HELM_OPERATOR_FETCH_WORKERS",
+        default: "8",
+        help: "Concurrent downloads of indexes and charts",
+    },
+    SettingSpec {
+        key: "workers.render",
+        flag: "render-workers",
+        env: "HELM_OPERATOR_RENDER_WORKERS",
+        default: "0",
+        help: "Concurrent chart renders (CPU-bound). 0: the number of CPUs",
+    },
+    SettingSpec {
+        key: "caches.indexBytes",
+        flag: "index-cache-size",
+        env: "HELM_OPERATOR_INDEX_CACHE_SIZE",
+        default: "64Mi",
+        help: "Memory for cached repository indexes (bytes; Ki, Mi, Gi suffixes)",
+    },
+    SettingSpec {
+        key: "caches.chartBytes",
+        flag: "chart-cache-size",
+        env: "HELM_OPERATOR_CHART_CACHE_SIZE",
+        default: "128Mi",
+        help: "Memory for cached chart archives and parsed charts",
+    },
+    SettingSpec {
+        key: "caches.ttl",
+        flag: "cache-ttl",
+        env: "HELM_OPERATOR_CACHE_TTL",
+        default: "15m",
+        help: "How long a cached index or chart is kept without use",
+    },
+    SettingSpec {
+        key: "limits.maxIndexBytes",
+        flag: "max-index-size",
+        env: "HELM_OPERATOR_MAX_INDEX_SIZE",
+        default: "128Mi",
+        help: "Largest repository index accepted (HTTP repositories)",
+    },
+    SettingSpec {
+        key: "limits.maxChartArchiveBytes",
+        flag: "max-chart-archive-size",
+        env: "HELM_OPERATOR_MAX_CHART_ARCHIVE_SIZE",
+        default: "20Mi",
+        help: "Largest chart archive (.tgz) downloaded",
+    },
+    SettingSpec {
+        key: "limits.maxChartUnpackedBytes",
+        flag: "max-chart-unpacked-size",
+        env: "HELM_OPERATOR_MAX_CHART_UNPACKED_SIZE",
+        default: "100Mi",
+        help: "Largest total unpacked size of a chart (Helm's limit)",
+    },
+    SettingSpec {
+        key: "limits.maxChartFileBytes",
+        flag: "max-chart-file-size",
+        env: "HELM_OPERATOR_MAX_CHART_FILE_SIZE",
+        default: "5Mi",
+        help: "Largest single file inside a chart (Helm's limit)",
+    },
+    SettingSpec {
+        key: "limits.maxChartFiles",
+        flag: "max-chart-files",
+        env: "HELM_OPERATOR_MAX_CHART_FILES",
+        default: "10000",
+        help: "Most files inside one chart archive",
+    },
+    SettingSpec {
+        key: "limits.statusVersionsPerChart",
+        flag: "status-versions-per-chart",
+        env: "HELM_OPERATOR_STATUS_VERSIONS_PER_CHART",
+        default: "5",
+        help: "Newest versions listed per chart in a HelmRepository's status",
+    },
+    SettingSpec {
+        key: "listen.metrics",
+        flag: "metrics-address",
+        env: "HELM_OPERATOR_METRICS_ADDRESS",
+        default: "0.0.0.0:8080",
+        help: "Address of the /metrics endpoint",
+    },
+    SettingSpec {
+        key: "listen.health",
+        flag: "health-address",
+        env: "HELM_OPERATOR_HEALTH_ADDRESS",
+        default: "0.0.0.0:8081",
+        help: "Address of /healthz and /readyz; may equal the metrics address",
+    },
+    SettingSpec {
+        key: "log.format",
+        flag: "log-format",
+        env: "HELM_OPERATOR_LOG_FORMAT",
+        default: "json",
+        help: "Log format: json or text",
+    },
+    SettingSpec {
+        key: "log.level",
+        flag: "log-level",
+        env: "HELM_OPERATOR_LOG_LEVEL",
+        default: "info",
+        help: "Log filter in tracing's EnvFilter syntax, e.g. `info` or `info,helm_operator=debug`",
+    },
 ];
 
 /// Where a setting's value came from, for error messages.
@@ -136,7 +280,10 @@ impl RawSettings {
     ///
     /// # Errors
     /// Fails when the config file cannot be read or holds a key that is not a setting.
-    pub fn resolve(explicit: BTreeMap<&'static str, (String, Source)>, config_file: Option<&Path>) -> Result<Self, ConfigError> {
+    pub fn resolve(
+        explicit: BTreeMap<&'static str, (String, Source)>,
+        config_file: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
         let file_values = match config_file {
             Some(path) => read_config_file(path)?,
             None => BTreeMap::new(),
@@ -146,7 +293,17 @@ impl RawSettings {
             let chosen = explicit
                 .get(spec.key)
                 .cloned()
-                .or_else(|| file_values.get(spec.key).map(|v| (v.clone(), Source::File(config_file.unwrap_or(Path::new("")).to_path_buf(), spec.key))))
+                .or_else(|| {
+                    file_values.get(spec.key).map(|v| {
+                        (
+                            v.clone(),
+                            Source::File(
+                                config_file.unwrap_or(Path::new("")).to_path_buf(),
+                                spec.key,
+                            ),
+                        )
+                    })
+                })
                 .unwrap_or_else(|| (spec.default.to_owned(), Source::Default(spec.key)));
             values.insert(spec.key, chosen);
         }
@@ -154,30 +311,58 @@ impl RawSettings {
     }
 
     fn get(&self, key: &'static str) -> (&str, &Source) {
-        let (v, s) = self.values.get(key).unwrap_or_else(|| panic!("setting {key} is not in SETTINGS"));
+        let (v, s) = self
+            .values
+            .get(key)
+            .unwrap_or_else(|| panic!("setting {key} is not in SETTINGS"));
         (v.as_str(), s)
     }
 
-    fn parse<T>(&self, key: &'static str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+    fn parse<T>(
+        &self,
+        key: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
         let (value, source) = self.get(key);
-        parse(value.trim()).map_err(|reason| ConfigError::InvalidValue { origin: source.clone(), value: value.to_owned(), reason })
+        parse(value.trim()).map_err(|reason| ConfigError::InvalidValue {
+            origin: source.clone(),
+            value: value.to_owned(),
+            reason,
+        })
     }
 }
 
 /// Reads the config file into dotted keys with text values.
 fn read_config_file(path: &Path) -> Result<BTreeMap<&'static str, String>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::ReadFile { path: path.to_owned(), reason: e.to_string() })?;
-    let one_line = |e: &dyn std::fmt::Display| e.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::ReadFile {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let one_line = |e: &dyn std::fmt::Display| {
+        e.to_string()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let doc: serde_json::Value = if text.trim().is_empty() {
         serde_json::Value::Null
     } else {
-        serde_saphyr::from_str(&text).map_err(|e| ConfigError::FileSyntax { path: path.to_owned(), reason: one_line(&e) })?
+        serde_saphyr::from_str(&text).map_err(|e| ConfigError::FileSyntax {
+            path: path.to_owned(),
+            reason: one_line(&e),
+        })?
     };
     let mut flat = BTreeMap::new();
     match doc {
         serde_json::Value::Null => {}
         serde_json::Value::Object(map) => flatten(path, "", &map, &mut flat)?,
-        other => return Err(ConfigError::FileSyntax { path: path.to_owned(), reason: format!("the document is a {}", json_kind(&other)) }),
+        other => {
+            return Err(ConfigError::FileSyntax {
+                path: path.to_owned(),
+                reason: format!("the document is a {}", json_kind(&other)),
+            });
+        }
     }
     Ok(flat)
 }
@@ -200,21 +385,39 @@ fn flatten(
     out: &mut BTreeMap<&'static str, String>,
 ) -> Result<(), ConfigError> {
     for (k, v) in map {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        let is_section = SETTINGS.iter().any(|s| s.key.starts_with(&format!("{key}.")));
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        let is_section = SETTINGS
+            .iter()
+            .any(|s| s.key.starts_with(&format!("{key}.")));
         match (v, is_section) {
             (serde_json::Value::Object(inner), true) => flatten(path, &key, inner, out)?,
             (_, true) => {
                 return Err(ConfigError::InvalidValue {
-                    origin: Source::File(path.to_owned(), SETTINGS.iter().find(|s| s.key.starts_with(&format!("{key}."))).map_or("", |s| s.key)),
+                    origin: Source::File(
+                        path.to_owned(),
+                        SETTINGS
+                            .iter()
+                            .find(|s| s.key.starts_with(&format!("{key}.")))
+                            .map_or("", |s| s.key),
+                    ),
                     value: v.to_string(),
                     reason: format!("{key:?} is a section and must be a mapping"),
                 });
             }
             (_, false) => {
                 let Some(spec) = SETTINGS.iter().find(|s| s.key == key) else {
-                    let hint = closest_key(&key).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
-                    return Err(ConfigError::UnknownKey { path: path.to_owned(), key, hint });
+                    let hint = closest_key(&key)
+                        .map(|k| format!(" (did you mean {k:?}?)"))
+                        .unwrap_or_default();
+                    return Err(ConfigError::UnknownKey {
+                        path: path.to_owned(),
+                        key,
+                        hint,
+                    });
                 };
                 let text = match v {
                     serde_json::Value::Null => continue,
@@ -252,7 +455,12 @@ fn closest_key(key: &str) -> Option<&'static str> {
         }
         row[b.len()]
     }
-    SETTINGS.iter().map(|s| (distance(key, s.key), s.key)).filter(|(d, _)| *d <= 3).min().map(|(_, k)| k)
+    SETTINGS
+        .iter()
+        .map(|s| (distance(key, s.key), s.key))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// Log output format.
@@ -354,7 +562,10 @@ pub struct ProcessEnvironment;
 
 impl Environment for ProcessEnvironment {
     fn service_account_namespace(&self) -> Option<String> {
-        std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+        std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
     }
     fn host_name(&self) -> Option<String> {
         std::env::var("HOSTNAME")
@@ -391,13 +602,19 @@ impl Settings {
             kubeconfig: raw.parse("kubeconfig", optional_text)?.map(PathBuf::from),
             kube_context: raw.parse("kubeContext", optional_text)?,
             watch_namespaces: raw.parse("watchNamespaces", namespace_list)?,
-            operator_namespace: match raw.parse("operatorNamespace", |v| optional_text(v).and_then(|v| v.map(dns_label).transpose()))? {
+            operator_namespace: match raw.parse("operatorNamespace", |v| {
+                optional_text(v).and_then(|v| v.map(dns_label).transpose())
+            })? {
                 Some(ns) => ns,
-                None => env.service_account_namespace().unwrap_or_else(|| "ketches".to_owned()),
+                None => env
+                    .service_account_namespace()
+                    .unwrap_or_else(|| "ketches".to_owned()),
             },
             replica_id: match raw.parse("replicaId", optional_text)? {
                 Some(id) => id,
-                None => env.host_name().unwrap_or_else(|| "helm-operator".to_owned()),
+                None => env
+                    .host_name()
+                    .unwrap_or_else(|| "helm-operator".to_owned()),
             },
             lease_duration,
             lease_renew_interval,
@@ -415,10 +632,12 @@ impl Settings {
             limits: Limits {
                 max_index_bytes: raw.parse("limits.maxIndexBytes", nonzero_bytes)?,
                 max_chart_archive_bytes: raw.parse("limits.maxChartArchiveBytes", nonzero_bytes)?,
-                max_chart_unpacked_bytes: raw.parse("limits.maxChartUnpackedBytes", nonzero_bytes)?,
+                max_chart_unpacked_bytes: raw
+                    .parse("limits.maxChartUnpackedBytes", nonzero_bytes)?,
                 max_chart_file_bytes: raw.parse("limits.maxChartFileBytes", nonzero_bytes)?,
                 max_chart_files: raw.parse("limits.maxChartFiles", |v| count(v, false))?,
-                status_versions_per_chart: raw.parse("limits.statusVersionsPerChart", |v| count(v, false))?,
+                status_versions_per_chart: raw
+                    .parse("limits.statusVersionsPerChart", |v| count(v, false))?,
             },
             metrics_address: raw.parse("listen.metrics", socket_address)?,
             health_address: raw.parse("listen.health", socket_address)?,
@@ -428,7 +647,9 @@ impl Settings {
                 _ => Err("expected json or text".to_owned()),
             })?,
             log_level: raw.parse("log.level", |v| {
-                tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_owned()).map_err(|e| format!("not a log filter: {e}"))
+                tracing_subscriber::EnvFilter::try_new(v)
+                    .map(|_| v.to_owned())
+                    .map_err(|e| format!("not a log filter: {e}"))
             })?,
         };
         Ok(settings)
@@ -460,7 +681,9 @@ fn count(v: &str, zero_allowed: bool) -> Result<usize, String> {
 pub fn parse_bytes(v: &str) -> Result<u64, String> {
     let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (number, suffix) = v.split_at(split);
-    let number: u64 = number.parse().map_err(|_| "expected a size such as 64Mi, 512Ki or 1048576".to_owned())?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| "expected a size such as 64Mi, 512Ki or 1048576".to_owned())?;
     let factor: u64 = match suffix {
         "" => 1,
         "Ki" => 1 << 10,
@@ -469,9 +692,15 @@ pub fn parse_bytes(v: &str) -> Result<u64, String> {
         "k" => 1_000,
         "M" => 1_000_000,
         "G" => 1_000_000_000,
-        _ => return Err(format!("unknown size suffix {suffix:?}: use Ki, Mi, Gi, k, M or G")),
+        _ => {
+            return Err(format!(
+                "unknown size suffix {suffix:?}: use Ki, Mi, Gi, k, M or G"
+            ));
+        }
     };
-    number.checked_mul(factor).ok_or_else(|| "size is too large".to_owned())
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| "size is too large".to_owned())
 }
 
 fn nonzero_bytes(v: &str) -> Result<u64, String> {
@@ -482,17 +711,26 @@ fn nonzero_bytes(v: &str) -> Result<u64, String> {
 }
 
 fn socket_address(v: &str) -> Result<SocketAddr, String> {
-    v.parse().map_err(|_| "expected host:port with an IP address, such as 0.0.0.0:8080 or 127.0.0.1:0".to_owned())
+    v.parse().map_err(|_| {
+        "expected host:port with an IP address, such as 0.0.0.0:8080 or 127.0.0.1:0".to_owned()
+    })
 }
 
 /// Checks a Kubernetes namespace name (an RFC 1123 label).
 fn dns_label(v: String) -> Result<String, String> {
     let ok = !v.is_empty()
         && v.len() <= 63
-        && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !v.starts_with('-')
         && !v.ends_with('-');
-    if ok { Ok(v) } else { Err(format!("{v:?} is not a valid namespace name (lowercase letters, digits and '-', at most 63)")) }
+    if ok {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v:?} is not a valid namespace name (lowercase letters, digits and '-', at most 63)"
+        ))
+    }
 }
 
 fn namespace_list(v: &str) -> Result<Vec<String>, String> {
@@ -523,14 +761,24 @@ mod tests {
         }
     }
 
-    fn settings(explicit: &[(&'static str, &str, Source)], file: Option<&str>) -> Result<Settings, ConfigError> {
-        let dir = std::env::temp_dir().join(format!("helm-operator-config-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    fn settings(
+        explicit: &[(&'static str, &str, Source)],
+        file: Option<&str>,
+    ) -> Result<Settings, ConfigError> {
+        let dir = std::env::temp_dir().join(format!(
+            "helm-operator-config-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("config.yaml");
         if let Some(text) = file {
             std::fs::write(&path, text).unwrap();
         }
-        let explicit = explicit.iter().map(|(k, v, s)| (*k, (v.to_string(), s.clone()))).collect();
+        let explicit = explicit
+            .iter()
+            .map(|(k, v, s)| (*k, (v.to_string(), s.clone())))
+            .collect();
         let raw = RawSettings::resolve(explicit, file.map(|_| path.as_path()))?;
         Settings::from_raw(&raw, &FixedEnv)
     }
@@ -552,7 +800,14 @@ mod tests {
     fn flag_beats_environment_beats_file_beats_default() {
         let file = "workers:\n  release: 7\n  fetch: 3\nlog:\n  format: text\n";
         let s = settings(
-            &[("workers.release", "9", Source::Flag("release-workers")), ("workers.fetch", "5", Source::Env("HELM_OPERATOR_FETCH_WORKERS"))],
+            &[
+                ("workers.release", "9", Source::Flag("release-workers")),
+                (
+                    "workers.fetch",
+                    "5",
+                    Source::Env("HELM_OPERATOR_FETCH_WORKERS"),
+                ),
+            ],
             Some(file),
         )
         .unwrap();
@@ -564,19 +819,52 @@ mod tests {
 
     #[test]
     fn errors_name_the_flag_the_variable_or_the_file_key() {
-        let e = settings(&[("leaseDuration", "5x", Source::Flag("lease-duration"))], None).unwrap_err().to_string();
-        assert!(e.contains("--lease-duration") && e.contains("\"5x\""), "{e}");
-        let e = settings(&[("workers.fetch", "many", Source::Env("HELM_OPERATOR_FETCH_WORKERS"))], None).unwrap_err().to_string();
-        assert!(e.contains("HELM_OPERATOR_FETCH_WORKERS") && e.contains("whole number"), "{e}");
-        let e = settings(&[], Some("caches:\n  indexBytes: 64MB\n")).unwrap_err().to_string();
-        assert!(e.contains("\"caches.indexBytes\"") && e.contains("config.yaml") && e.contains("suffix"), "{e}");
+        let e = settings(
+            &[("leaseDuration", "5x", Source::Flag("lease-duration"))],
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("--lease-duration") && e.contains("\"5x\""),
+            "{e}"
+        );
+        let e = settings(
+            &[(
+                "workers.fetch",
+                "many",
+                Source::Env("HELM_OPERATOR_FETCH_WORKERS"),
+            )],
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("HELM_OPERATOR_FETCH_WORKERS") && e.contains("whole number"),
+            "{e}"
+        );
+        let e = settings(&[], Some("caches:\n  indexBytes: 64MB\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"caches.indexBytes\"")
+                && e.contains("config.yaml")
+                && e.contains("suffix"),
+            "{e}"
+        );
         assert!(!e.contains('\n'), "one line: {e}");
     }
 
     #[test]
     fn unknown_and_misplaced_keys_are_refused_with_a_hint() {
-        let e = settings(&[], Some("workers:\n  relase: 3\n")).unwrap_err().to_string();
-        assert!(e.contains("unknown key \"workers.relase\"") && e.contains("did you mean \"workers.release\""), "{e}");
+        let e = settings(&[], Some("workers:\n  relase: 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown key \"workers.relase\"")
+                && e.contains("did you mean \"workers.release\""),
+            "{e}"
+        );
         let e = settings(&[], Some("workers: 3\n")).unwrap_err().to_string();
         assert!(e.contains("section"), "{e}");
         let e = settings(&[], Some("- a\n- b\n")).unwrap_err().to_string();
@@ -585,17 +873,47 @@ mod tests {
 
     #[test]
     fn renew_interval_must_be_shorter_than_lease_duration() {
-        let e = settings(&[("leaseRenewInterval", "5s", Source::Flag("lease-renew-interval"))], None).unwrap_err().to_string();
-        assert!(e.contains("leaseRenewInterval") && e.contains("shorter"), "{e}");
+        let e = settings(
+            &[(
+                "leaseRenewInterval",
+                "5s",
+                Source::Flag("lease-renew-interval"),
+            )],
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("leaseRenewInterval") && e.contains("shorter"),
+            "{e}"
+        );
     }
 
     #[test]
     fn namespaces_come_as_a_list_or_comma_separated_and_are_checked() {
         let s = settings(&[], Some("watchNamespaces: [team-a, team-b, team-a]\n")).unwrap();
         assert_eq!(s.watch_namespaces, ["team-a", "team-b"]);
-        let s = settings(&[("watchNamespaces", "x, y", Source::Env("HELM_OPERATOR_WATCH_NAMESPACES"))], None).unwrap();
+        let s = settings(
+            &[(
+                "watchNamespaces",
+                "x, y",
+                Source::Env("HELM_OPERATOR_WATCH_NAMESPACES"),
+            )],
+            None,
+        )
+        .unwrap();
         assert_eq!(s.watch_namespaces, ["x", "y"]);
-        assert!(settings(&[("watchNamespaces", "Team_A", Source::Flag("watch-namespaces"))], None).is_err());
+        assert!(
+            settings(
+                &[(
+                    "watchNamespaces",
+                    "Team_A",
+                    Source::Flag("watch-namespaces")
+                )],
+                None
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -611,7 +929,10 @@ mod tests {
     fn every_setting_has_a_unique_key_flag_and_variable() {
         for (i, a) in SETTINGS.iter().enumerate() {
             for b in &SETTINGS[i + 1..] {
-                assert!(a.key != b.key && a.flag != b.flag && a.env != b.env, "{a:?} and {b:?} collide");
+                assert!(
+                    a.key != b.key && a.flag != b.flag && a.env != b.env,
+                    "{a:?} and {b:?} collide"
+                );
             }
         }
         // every default (other than the derived ones) must itself be valid

@@ -43,16 +43,52 @@ pub struct MetricDef {
     pub initial: &'static [&'static [(&'static str, &'static str)]],
 }
 
-const SECONDS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0];
+const SECONDS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+    1800.0,
+];
 
-const fn counter(name: &'static str, help: &'static str, labels: &'static [&'static str]) -> MetricDef {
-    MetricDef { name, kind: MetricKind::Counter, help, labels, buckets: &[], initial: &[] }
+const fn counter(
+    name: &'static str,
+    help: &'static str,
+    labels: &'static [&'static str],
+) -> MetricDef {
+    MetricDef {
+        name,
+        kind: MetricKind::Counter,
+        help,
+        labels,
+        buckets: &[],
+        initial: &[],
+    }
 }
-const fn histogram(name: &'static str, help: &'static str, labels: &'static [&'static str]) -> MetricDef {
-    MetricDef { name, kind: MetricKind::Histogram, help, labels, buckets: SECONDS, initial: &[] }
+const fn histogram(
+    name: &'static str,
+    help: &'static str,
+    labels: &'static [&'static str],
+) -> MetricDef {
+    MetricDef {
+        name,
+        kind: MetricKind::Histogram,
+        help,
+        labels,
+        buckets: SECONDS,
+        initial: &[],
+    }
 }
-const fn gauge(name: &'static str, help: &'static str, labels: &'static [&'static str]) -> MetricDef {
-    MetricDef { name, kind: MetricKind::Gauge, help, labels, buckets: &[], initial: &[] }
+const fn gauge(
+    name: &'static str,
+    help: &'static str,
+    labels: &'static [&'static str],
+) -> MetricDef {
+    MetricDef {
+        name,
+        kind: MetricKind::Gauge,
+        help,
+        labels,
+        buckets: &[],
+        initial: &[],
+    }
 }
 
 /// `helm_operator_build_info`.
@@ -63,8 +99,6 @@ pub const RECONCILE_DURATION: &str = "helm_operator_reconcile_duration_seconds";
 pub const RECONCILE_TOTAL: &str = "helm_operator_reconcile_total";
 /// `helm_operator_reconcile_errors_total`.
 pub const RECONCILE_ERRORS: &str = "helm_operator_reconcile_errors_total";
-/// `helm_operator_invalid_specs`.
-pub const INVALID_SPECS: &str = "helm_operator_invalid_specs";
 /// `helm_repository_sync_duration_seconds`.
 pub const REPOSITORY_SYNC_DURATION: &str = "helm_repository_sync_duration_seconds";
 /// `helm_repository_sync_total`.
@@ -110,8 +144,16 @@ pub const KUBE_REQUESTS: &str = "helm_operator_kube_requests_total";
 
 /// Every metric, in the order the README lists them.
 pub const METRICS: &[MetricDef] = &[
-    gauge(BUILD_INFO, "Always 1; labels carry the operator's version, git commit and rustc version.", &["version", "git_commit", "rustc_version"]),
-    histogram(RECONCILE_DURATION, "Time taken by one reconcile, by controller and result.", &["controller", "result"]),
+    gauge(
+        BUILD_INFO,
+        "Always 1; labels carry the operator's version, git commit and rustc version.",
+        &["version", "git_commit", "rustc_version"],
+    ),
+    histogram(
+        RECONCILE_DURATION,
+        "Time taken by one reconcile, by controller and result.",
+        &["controller", "result"],
+    ),
     MetricDef {
         initial: &[
             &[("controller", "HelmRepository"), ("result", "success")],
@@ -119,29 +161,104 @@ pub const METRICS: &[MetricDef] = &[
             &[("controller", "HelmRelease"), ("result", "success")],
             &[("controller", "HelmRelease"), ("result", "error")],
         ],
-        ..counter(RECONCILE_TOTAL, "Reconciles run, by controller and result.", &["controller", "result"])
+        ..counter(
+            RECONCILE_TOTAL,
+            "Reconciles run, by controller and result.",
+            &["controller", "result"],
+        )
     },
-    counter(RECONCILE_ERRORS, "Reconciles that failed, by controller and reason.", &["controller", "reason"]),
-    gauge(INVALID_SPECS, "Objects whose spec is invalid (Stalled), by controller and namespace.", &["controller", "namespace"]),
-    histogram(REPOSITORY_SYNC_DURATION, "Time taken to sync a repository's index or tag list, by repository type and status.", &["type", "status"]),
-    counter(REPOSITORY_SYNC_TOTAL, "Repository syncs, by namespace, repository and status (success or failure).", &["namespace", "repository", "status"]),
-    counter(REPOSITORY_SYNC_ERRORS, "Failed repository syncs, by namespace, repository and reason.", &["namespace", "repository", "reason"]),
-    gauge(REPOSITORY_CHARTS, "Charts offered by a repository at its last sync.", &["namespace", "repository"]),
-    histogram(RELEASE_OPERATION_DURATION, "Time taken by a release operation (install, upgrade, rollback, uninstall, test), by operation and status.", &["operation", "status"]),
-    counter(RELEASE_OPERATION_TOTAL, "Release operations, by operation and status (success or failure).", &["operation", "status"]),
-    counter(RELEASE_OPERATION_ERRORS, "Failed release operations, by namespace, release, operation and reason.", &["namespace", "release", "operation", "reason"]),
-    counter(RELEASE_ROLLBACKS, "Automatic rollbacks, by namespace, release and status (success or failure).", &["namespace", "release", "status"]),
-    gauge(RELEASE_INFO, "Always 1 for each release; labels carry its chart, version and Helm status.", &["namespace", "release", "chart", "version", "status"]),
-    histogram(CHART_RENDER_DURATION, "Time taken to render a chart.", &["result"]),
-    counter(CHART_DOWNLOADS, "Chart archives downloaded, by source type (helm or oci) and result.", &["type", "result"]),
-    counter(CACHE_REQUESTS, "Cache look-ups, by cache (index, chart, parsed) and result (hit or miss).", &["cache", "result"]),
-    counter(CACHE_EVICTIONS, "Entries evicted from a cache, by cache and cause (size, expired).", &["cache", "cause"]),
+    counter(
+        RECONCILE_ERRORS,
+        "Reconciles that failed, by controller and reason.",
+        &["controller", "reason"],
+    ),
+    histogram(
+        REPOSITORY_SYNC_DURATION,
+        "Time taken to sync a repository's index or tag list, by repository type and status.",
+        &["type", "status"],
+    ),
+    counter(
+        REPOSITORY_SYNC_TOTAL,
+        "Repository syncs, by namespace, repository and status (success or failure).",
+        &["namespace", "repository", "status"],
+    ),
+    counter(
+        REPOSITORY_SYNC_ERRORS,
+        "Failed repository syncs, by namespace, repository and reason.",
+        &["namespace", "repository", "reason"],
+    ),
+    gauge(
+        REPOSITORY_CHARTS,
+        "Charts offered by a repository at its last sync.",
+        &["namespace", "repository"],
+    ),
+    histogram(
+        RELEASE_OPERATION_DURATION,
+        "Time taken by a release operation (install, upgrade, rollback, uninstall, test), by operation and status.",
+        &["operation", "status"],
+    ),
+    counter(
+        RELEASE_OPERATION_TOTAL,
+        "Release operations, by operation and status (success or failure).",
+        &["operation", "status"],
+    ),
+    counter(
+        RELEASE_OPERATION_ERRORS,
+        "Failed release operations, by namespace, release, operation and reason.",
+        &["namespace", "release", "operation", "reason"],
+    ),
+    counter(
+        RELEASE_ROLLBACKS,
+        "Automatic rollbacks, by namespace, release and status (success or failure).",
+        &["namespace", "release", "status"],
+    ),
+    gauge(
+        RELEASE_INFO,
+        "Always 1 for each release; labels carry its chart, version and Helm status.",
+        &["namespace", "release", "chart", "version", "status"],
+    ),
+    histogram(
+        CHART_RENDER_DURATION,
+        "Time taken to render a chart.",
+        &["result"],
+    ),
+    counter(
+        CHART_DOWNLOADS,
+        "Chart archives downloaded, by source type (helm or oci) and result.",
+        &["type", "result"],
+    ),
+    counter(
+        CACHE_REQUESTS,
+        "Cache look-ups, by cache (index, chart, parsed) and result (hit or miss).",
+        &["cache", "result"],
+    ),
+    counter(
+        CACHE_EVICTIONS,
+        "Entries evicted from a cache, by cache and cause (size, expired).",
+        &["cache", "cause"],
+    ),
     gauge(CACHE_BYTES, "Bytes held by a cache.", &["cache"]),
-    gauge(WORKERS_BUSY, "Busy workers in a pool (fetch, render, release).", &["pool"]),
+    gauge(
+        WORKERS_BUSY,
+        "Busy workers in a pool (fetch, render, release).",
+        &["pool"],
+    ),
     gauge(SHARDS_OWNED, "Namespaces this replica owns.", &[]),
     gauge(MEMBERS, "Live replicas this replica sees.", &[]),
     gauge(LEADER, "1 while this replica is the leader, else 0.", &[]),
-    counter(HANDOVERS, "Namespace handovers, by direction (acquired or released).", &["direction"]),
-    histogram(HANDOVER_DURATION, "Time from a membership change to this replica's new assignment taking effect.", &[]),
-    counter(KUBE_REQUESTS, "Requests to the Kubernetes API, by verb and result (success, error, timeout).", &["verb", "result"]),
+    counter(
+        HANDOVERS,
+        "Namespace handovers, by direction (acquired or released).",
+        &["direction"],
+    ),
+    histogram(
+        HANDOVER_DURATION,
+        "Time from a membership change to this replica's new assignment taking effect.",
+        &[],
+    ),
+    counter(
+        KUBE_REQUESTS,
+        "Requests to the Kubernetes API, by verb and result (success, error, timeout).",
+        &["verb", "result"],
+    ),
 ];

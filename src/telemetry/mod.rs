@@ -44,10 +44,17 @@ pub enum TelemetryError {
 /// # Errors
 /// When the filter does not parse or a subscriber is already installed.
 pub fn init_logging(format: LogFormat, filter: &str) -> Result<(), TelemetryError> {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| TelemetryError::LogFilter(e.to_string()))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|e| TelemetryError::LogFilter(e.to_string()))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let installed = match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Text => builder.try_init(),
     };
     installed.map_err(|e| TelemetryError::LoggingInstalled(e.to_string()))
@@ -74,12 +81,17 @@ pub struct Metrics {
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Metrics").field("metrics", &catalog::METRICS.len()).finish_non_exhaustive()
+        f.debug_struct("Metrics")
+            .field("metrics", &catalog::METRICS.len())
+            .finish_non_exhaustive()
     }
 }
 
 fn key_values(labels: &[(&'static str, &str)]) -> Vec<KeyValue> {
-    labels.iter().map(|(k, v)| KeyValue::new(*k, v.to_string())).collect()
+    labels
+        .iter()
+        .map(|(k, v)| KeyValue::new(*k, v.to_string()))
+        .collect()
 }
 
 impl Metrics {
@@ -106,10 +118,20 @@ impl Metrics {
         for def in catalog::METRICS {
             match def.kind {
                 MetricKind::Counter => {
-                    counters.insert(def.name, meter.u64_counter(def.name).with_description(def.help).build());
+                    counters.insert(
+                        def.name,
+                        meter
+                            .u64_counter(def.name)
+                            .with_description(def.help)
+                            .build(),
+                    );
                 }
                 MetricKind::Histogram => {
-                    let histogram = meter.f64_histogram(def.name).with_description(def.help).with_boundaries(def.buckets.to_vec()).build();
+                    let histogram = meter
+                        .f64_histogram(def.name)
+                        .with_description(def.help)
+                        .with_boundaries(def.buckets.to_vec())
+                        .build();
                     histograms.insert(def.name, histogram);
                 }
                 MetricKind::Gauge => {
@@ -120,9 +142,15 @@ impl Metrics {
                         .f64_observable_gauge(def.name)
                         .with_description(def.help)
                         .with_callback(move |observer| {
-                            let series = source.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let series = source
+                                .series
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
                             for (labels, value) in series.get(name).into_iter().flatten() {
-                                let attrs: Vec<KeyValue> = labels.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
+                                let attrs: Vec<KeyValue> = labels
+                                    .iter()
+                                    .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+                                    .collect();
                                 observer.observe(*value, &attrs);
                             }
                         })
@@ -130,8 +158,22 @@ impl Metrics {
                 }
             }
         }
-        let metrics = Self { registry, provider, counters, histograms, gauges };
-        metrics.set_gauge(catalog::BUILD_INFO, &[("version", VERSION), ("git_commit", GIT_COMMIT), ("rustc_version", RUSTC_VERSION)], 1.0);
+        let metrics = Self {
+            registry,
+            provider,
+            counters,
+            histograms,
+            gauges,
+        };
+        metrics.set_gauge(
+            catalog::BUILD_INFO,
+            &[
+                ("version", VERSION),
+                ("git_commit", GIT_COMMIT),
+                ("rustc_version", RUSTC_VERSION),
+            ],
+            1.0,
+        );
         for def in catalog::METRICS {
             for labels in def.initial {
                 metrics.add(def.name, 0, labels);
@@ -141,7 +183,10 @@ impl Metrics {
     }
 
     fn def(name: &str) -> &'static MetricDef {
-        catalog::METRICS.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("metric {name} is not in the catalog"))
+        catalog::METRICS
+            .iter()
+            .find(|d| d.name == name)
+            .unwrap_or_else(|| panic!("metric {name} is not in the catalog"))
     }
 
     fn check_labels(name: &str, labels: &[(&'static str, &str)]) {
@@ -174,16 +219,33 @@ impl Metrics {
     /// Sets the value of one gauge series.
     pub fn set_gauge(&self, name: &'static str, labels: &[(&'static str, &str)], value: f64) {
         Self::check_labels(name, labels);
-        assert!(matches!(Self::def(name).kind, MetricKind::Gauge), "metric {name} is not a gauge");
-        let key: LabelSet = labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut series = self.gauges.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        assert!(
+            matches!(Self::def(name).kind, MetricKind::Gauge),
+            "metric {name} is not a gauge"
+        );
+        let key: LabelSet = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut series = self
+            .gauges
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         series.entry(name).or_default().insert(key, value);
     }
 
     /// Removes one gauge series (a deleted release, a repository gone).
     pub fn remove_gauge(&self, name: &'static str, labels: &[(&'static str, &str)]) {
-        let key: LabelSet = labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let mut series = self.gauges.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key: LabelSet = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut series = self
+            .gauges
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(values) = series.get_mut(name) {
             values.remove(&key);
         }
@@ -202,7 +264,13 @@ impl Metrics {
         let mut text = String::from_utf8_lossy(&out).into_owned();
         for def in catalog::METRICS {
             if !families.iter().any(|f| f.name() == def.name) {
-                text.push_str(&format!("# HELP {} {}\n# TYPE {} {}\n", def.name, def.help, def.name, def.kind.prometheus_type()));
+                text.push_str(&format!(
+                    "# HELP {} {}\n# TYPE {} {}\n",
+                    def.name,
+                    def.help,
+                    def.name,
+                    def.kind.prometheus_type()
+                ));
             }
         }
         text
@@ -225,20 +293,55 @@ mod tests {
         let metrics = Metrics::new().unwrap();
         let text = metrics.render();
         for def in catalog::METRICS {
-            assert!(text.contains(&format!("# TYPE {} {}\n", def.name, def.kind.prometheus_type())), "{} missing:\n{text}", def.name);
-            assert_eq!(text.matches(&format!("# TYPE {} ", def.name)).count(), 1, "{} announced twice", def.name);
+            assert!(
+                text.contains(&format!(
+                    "# TYPE {} {}\n",
+                    def.name,
+                    def.kind.prometheus_type()
+                )),
+                "{} missing:\n{text}",
+                def.name
+            );
+            assert_eq!(
+                text.matches(&format!("# TYPE {} ", def.name)).count(),
+                1,
+                "{} announced twice",
+                def.name
+            );
         }
         assert!(text.contains(&format!("helm_operator_build_info{{git_commit=\"{GIT_COMMIT}\",rustc_version=\"{RUSTC_VERSION}\",version=\"{VERSION}\"}} 1")), "{text}");
-        assert!(text.contains("helm_operator_reconcile_total{controller=\"HelmRelease\",result=\"error\"} 0"), "{text}");
+        assert!(
+            text.contains(
+                "helm_operator_reconcile_total{controller=\"HelmRelease\",result=\"error\"} 0"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn counters_and_histograms_keep_their_exact_names() {
         let metrics = Metrics::new().unwrap();
-        metrics.add(catalog::REPOSITORY_SYNC_TOTAL, 2, &[("namespace", "a"), ("repository", "r"), ("status", "success")]);
-        metrics.observe(catalog::RECONCILE_DURATION, 0.2, &[("controller", "HelmRelease"), ("result", "success")]);
+        metrics.add(
+            catalog::REPOSITORY_SYNC_TOTAL,
+            2,
+            &[
+                ("namespace", "a"),
+                ("repository", "r"),
+                ("status", "success"),
+            ],
+        );
+        metrics.observe(
+            catalog::RECONCILE_DURATION,
+            0.2,
+            &[("controller", "HelmRelease"), ("result", "success")],
+        );
         let text = metrics.render();
-        assert!(text.contains("helm_repository_sync_total{namespace=\"a\",repository=\"r\",status=\"success\"} 2"), "{text}");
+        assert!(
+            text.contains(
+                "helm_repository_sync_total{namespace=\"a\",repository=\"r\",status=\"success\"} 2"
+            ),
+            "{text}"
+        );
         assert!(!text.contains("_total_total"), "{text}");
         assert!(text.contains("helm_operator_reconcile_duration_seconds_bucket{controller=\"HelmRelease\",result=\"success\",le=\"0.25\"} 1"), "{text}");
         assert!(text.contains("helm_operator_reconcile_duration_seconds_count{controller=\"HelmRelease\",result=\"success\"} 1"), "{text}");
@@ -247,13 +350,22 @@ mod tests {
     #[test]
     fn removed_gauge_series_disappear_from_the_exposition() {
         let metrics = Metrics::new().unwrap();
-        let labels = [("namespace", "ns"), ("release", "web"), ("chart", "nginx"), ("version", "1.0.0"), ("status", "deployed")];
+        let labels = [
+            ("namespace", "ns"),
+            ("release", "web"),
+            ("chart", "nginx"),
+            ("version", "1.0.0"),
+            ("status", "deployed"),
+        ];
         metrics.set_gauge(catalog::RELEASE_INFO, &labels, 1.0);
         assert!(metrics.render().contains("helm_release_info{chart=\"nginx\",namespace=\"ns\",release=\"web\",status=\"deployed\",version=\"1.0.0\"} 1"));
         metrics.remove_gauge(catalog::RELEASE_INFO, &labels);
         let text = metrics.render();
         assert!(!text.contains("release=\"web\""), "{text}");
-        assert!(text.contains("# TYPE helm_release_info gauge"), "still announced:\n{text}");
+        assert!(
+            text.contains("# TYPE helm_release_info gauge"),
+            "still announced:\n{text}"
+        );
     }
 
     #[test]
@@ -270,6 +382,9 @@ mod tests {
         ] {
             assert!(catalog::METRICS.iter().any(|d| d.name == name), "{name}");
         }
-        assert!(catalog::METRICS.len() >= 15, "the seed promises 15+ metrics");
+        assert!(
+            catalog::METRICS.len() >= 15,
+            "the seed promises 15+ metrics"
+        );
     }
 }

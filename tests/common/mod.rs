@@ -33,7 +33,9 @@ pub fn yaml_documents(text: &str) -> Vec<serde_json::Value> {
 /// `HELM_OPERATOR_TEST_VENV` names the venv; the default is `.venv` in the repository, where the
 /// README's test command creates it.
 pub fn helm_python() -> Option<PathBuf> {
-    let venv = std::env::var_os("HELM_OPERATOR_TEST_VENV").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".venv"));
+    let venv = std::env::var_os("HELM_OPERATOR_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv"));
     let python = venv.join("bin").join("python");
     let ok = std::process::Command::new(&python)
         .args(["-c", "import helm_python"])
@@ -53,7 +55,9 @@ pub fn parts_required() -> bool {
 pub fn require<T>(test: &str, what: &str, found: Option<T>) -> Option<T> {
     match found {
         Some(v) => Some(v),
-        None if parts_required() => panic!("{test}: {what} is required (HELM_OPERATOR_REQUIRE_TESTBED=1) but missing"),
+        None if parts_required() => {
+            panic!("{test}: {what} is required (HELM_OPERATOR_REQUIRE_TESTBED=1) but missing")
+        }
         None => {
             skip(test, &format!("{what} is not available"));
             None
@@ -64,7 +68,9 @@ pub fn require<T>(test: &str, what: &str, found: Option<T>) -> Option<T> {
 /// Finds an executable on PATH.
 pub fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
     })
 }
 

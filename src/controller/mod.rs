@@ -1,0 +1,364 @@
+//! The controllers: one kube-runtime `Controller` per kind (per watched namespace when the
+//! operator is limited to some namespaces), each gated by shard ownership, and the pieces they
+//! share: the context, status writes, events, and reconcile metrics.
+//!
+//! At this stage the reconcilers validate the spec and report the result in status conditions
+//! and events; they do not fetch, render or install anything.
+
+pub mod release;
+pub mod repository;
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{Stream, StreamExt};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::{Action, Config as ControllerConfig};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::{Controller, watcher};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use crate::api::FIELD_MANAGER;
+use crate::server::Readiness;
+use crate::shard::ShardOwnership;
+use crate::telemetry::{Metrics, catalog};
+
+/// What every reconcile can use.
+pub struct Context {
+    /// The Kubernetes client.
+    pub client: Client,
+    /// Publishes events on the reconciled objects.
+    pub recorder: Recorder,
+    /// Which namespaces this replica may act on.
+    pub shards: Arc<dyn ShardOwnership>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("shards", &self.shards)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// Builds a context; events are reported as `helm-operator` from this replica.
+    pub fn new(
+        client: Client,
+        replica_id: &str,
+        shards: Arc<dyn ShardOwnership>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let reporter = Reporter {
+            controller: FIELD_MANAGER.into(),
+            instance: Some(replica_id.to_owned()),
+        };
+        Self {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            shards,
+            metrics,
+        }
+    }
+}
+
+/// A reconcile that could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    /// Writing the status failed.
+    #[error("patching status of {kind} {namespace}/{name}: {source}")]
+    PatchStatus {
+        /// Kind.
+        kind: &'static str,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// The object has no namespace, which a namespaced kind must have.
+    #[error("{0} has no namespace")]
+    MissingNamespace(String),
+}
+
+impl ReconcileError {
+    /// PascalCase reason, used as metric label.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReconcileError::PatchStatus { .. } => "PatchStatusFailed",
+            ReconcileError::MissingNamespace(_) => "MissingNamespace",
+        }
+    }
+}
+
+/// The current time as a Kubernetes `Time`.
+pub fn now() -> Time {
+    Time(jiff::Timestamp::now())
+}
+
+/// A problem found in a spec: the condition reason and a message that names the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    /// PascalCase reason from [`crate::api::conditions::reason`].
+    pub reason: &'static str,
+    /// What is wrong, naming the field; never contains secret values.
+    pub message: String,
+}
+
+impl SpecProblem {
+    /// Builds a problem.
+    pub fn new(reason: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// Joins problems into one condition: the first one's reason, every message.
+pub fn summarize(problems: &[SpecProblem]) -> Option<(&'static str, String)> {
+    let first = problems.first()?;
+    Some((
+        first.reason,
+        problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    ))
+}
+
+/// Truncates an event note to Kubernetes' 1 kB limit on a char boundary.
+pub fn truncate_note(note: &str) -> String {
+    const MAX: usize = 1024;
+    if note.len() <= MAX {
+        return note.to_owned();
+    }
+    let mut end = MAX - 3;
+    while !note.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &note[..end])
+}
+
+/// Writes `status` with server-side apply under the operator's field manager, after checking
+/// shard ownership once more.
+///
+/// # Errors
+/// [`ReconcileError::PatchStatus`] when the API refuses the patch.
+pub async fn apply_status<K>(
+    ctx: &Context,
+    obj: &K,
+    status: &impl Serialize,
+) -> Result<bool, ReconcileError>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug,
+{
+    let namespace = obj
+        .namespace()
+        .ok_or_else(|| ReconcileError::MissingNamespace(obj.name_any()))?;
+    if !ctx.shards.owns(&namespace) {
+        return Ok(false);
+    }
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
+    let patch = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "status": status,
+    });
+    api.patch_status(
+        &obj.name_any(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await
+    .map_err(|source| ReconcileError::PatchStatus {
+        kind: leak_kind::<K>(),
+        namespace,
+        name: obj.name_any(),
+        source,
+    })?;
+    Ok(true)
+}
+
+fn leak_kind<K: Resource<DynamicType = ()>>() -> &'static str {
+    match K::kind(&()).as_ref() {
+        "HelmRelease" => "HelmRelease",
+        "HelmRepository" => "HelmRepository",
+        _ => "object",
+    }
+}
+
+/// Publishes an event on `obj`; failures are logged, never fatal.
+pub async fn publish_event<K>(
+    ctx: &Context,
+    obj: &K,
+    type_: EventType,
+    reason: &str,
+    action: &str,
+    note: &str,
+) where
+    K: Resource<DynamicType = ()>,
+{
+    let event = Event {
+        type_,
+        reason: reason.to_owned(),
+        note: Some(truncate_note(note)),
+        action: action.to_owned(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
+        tracing::warn!(error = %e, object = %obj.name_any(), reason, "publishing event failed");
+    }
+}
+
+/// Records the duration and result of one reconcile.
+pub fn record_reconcile(
+    metrics: &Metrics,
+    controller: &'static str,
+    started: Instant,
+    result: &Result<Action, ReconcileError>,
+) {
+    let outcome = if result.is_ok() { "success" } else { "error" };
+    metrics.observe(
+        catalog::RECONCILE_DURATION,
+        started.elapsed().as_secs_f64(),
+        &[("controller", controller), ("result", outcome)],
+    );
+    metrics.add(
+        catalog::RECONCILE_TOTAL,
+        1,
+        &[("controller", controller), ("result", outcome)],
+    );
+    if let Err(e) = result {
+        metrics.add(
+            catalog::RECONCILE_ERRORS,
+            1,
+            &[("controller", controller), ("reason", e.reason())],
+        );
+    }
+}
+
+/// A stream that yields once per shard assignment change, to re-queue every object.
+fn assignment_changes(
+    mut changes: watch::Receiver<crate::shard::Assignment>,
+) -> impl Stream<Item = ()> + Send + 'static {
+    futures::stream::unfold((), move |()| {
+        let mut rx = changes.clone();
+        changes.mark_unchanged();
+        async move { rx.changed().await.ok().map(|()| ((), ())) }
+    })
+}
+
+/// Resolves when the shutdown flag turns true.
+pub fn shutdown_signal(
+    mut shutdown: watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send + Sync + 'static {
+    async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    }
+}
+
+/// How long in-flight reconciles may take to finish after a termination signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
+
+/// Everything needed to run the controllers of one kind.
+pub struct ControllerSpec {
+    /// Namespaces to watch; empty means all.
+    pub namespaces: Vec<String>,
+    /// Objects reconciled at once.
+    pub concurrency: u16,
+}
+
+/// Runs one kind's controllers until shutdown; registers a readiness check per watched scope
+/// that passes once that scope's cache has synced.
+pub async fn run_kind<K, R, Fut>(
+    ctx: Arc<Context>,
+    spec: ControllerSpec,
+    readiness: Arc<Readiness>,
+    shutdown: watch::Receiver<bool>,
+    reconcile: R,
+    retry_after: Duration,
+) where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug
+        + Send
+        + Sync
+        + 'static,
+    R: FnMut(Arc<K>, Arc<Context>) -> Fut + Send + 'static + Clone,
+    Fut: Future<Output = Result<Action, ReconcileError>> + Send + 'static,
+{
+    let kind = K::kind(&()).to_string();
+    let apis: Vec<(String, Api<K>)> = if spec.namespaces.is_empty() {
+        vec![("*".to_owned(), Api::all(ctx.client.clone()))]
+    } else {
+        spec.namespaces
+            .iter()
+            .map(|ns| (ns.clone(), Api::namespaced(ctx.client.clone(), ns)))
+            .collect()
+    };
+    let mut runs = Vec::new();
+    for (scope, api) in apis {
+        let check = readiness.register(format!("cache:{kind}:{scope}"));
+        let controller = Controller::new(api, watcher::Config::default().any_semantic())
+            .with_config(ControllerConfig::default().concurrency(spec.concurrency))
+            .reconcile_all_on(assignment_changes(ctx.shards.changes()))
+            .graceful_shutdown_on(shutdown_signal(shutdown.clone()));
+        let store = controller.store();
+        let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let synced_flag = Arc::clone(&synced);
+        tokio::spawn(async move {
+            if store.wait_until_ready().await.is_ok() {
+                synced_flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                check.set(true);
+            }
+        });
+        let error_policy = move |obj: Arc<K>, error: &ReconcileError, _ctx: Arc<Context>| {
+            tracing::warn!(object = %obj.name_any(), namespace = ?obj.namespace(), error = %error, "reconcile failed; retrying");
+            Action::requeue(retry_after)
+        };
+        let kind = kind.clone();
+        let run = controller
+            .run(reconcile.clone(), error_policy, Arc::clone(&ctx))
+            .for_each(move |result| {
+                if let Err(e) = result {
+                    match e {
+                        kube::runtime::controller::Error::ObjectNotFound(_) => {}
+                        other => tracing::debug!(kind = %kind, error = %other, "controller event"),
+                    }
+                }
+                futures::future::ready(())
+            });
+        // kube-runtime holds its runner until the cache is ready, so a controller whose cache
+        // never synced (API unreachable) would never finish a graceful shutdown: stop it at once.
+        // A synced one gets a bounded grace period for in-flight reconciles.
+        let mut stop_signal = shutdown.clone();
+        let stop = async move {
+            let _ = stop_signal.wait_for(|stop| *stop).await;
+            if synced.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            }
+        };
+        runs.push(async move {
+            tokio::select! {
+                () = run => {}
+                () = stop => {}
+            }
+        });
+    }
+    futures::future::join_all(runs).await;
+}
