@@ -322,9 +322,19 @@ pub async fn run_kind<K, R, Fut>(
         let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let synced_flag = Arc::clone(&synced);
         tokio::spawn(async move {
-            if store.wait_until_ready().await.is_ok() {
-                synced_flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                check.set(true);
+            // The store's readiness is a oneshot that wakes only its latest poller, and the
+            // controller's own runner polls it too; poll again every second instead of waiting
+            // once (the value is memoised as soon as any poller sees it).
+            loop {
+                match tokio::time::timeout(Duration::from_secs(1), store.wait_until_ready()).await {
+                    Ok(Ok(())) => {
+                        synced_flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                        check.set(true);
+                        return;
+                    }
+                    Ok(Err(_)) => return,
+                    Err(_) => {}
+                }
             }
         });
         let error_policy = move |obj: Arc<K>, error: &ReconcileError, _ctx: Arc<Context>| {
