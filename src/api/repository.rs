@@ -94,7 +94,8 @@ pub struct HelmRepositorySpec {
     pub plain_http: bool,
 }
 
-/// The kind of chart repository.
+/// Repository type: `helm` for an HTTP repository serving `index.yaml`, `oci` for an OCI
+/// registry. When omitted it is inferred from the URL (`oci://` means `oci`).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RepositoryType {

@@ -1,0 +1,474 @@
+//! The `helm-operator` binary as a process, reached only over HTTP: health, readiness, metrics,
+//! configuration errors, SIGTERM, and the reconcilers' status conditions against an API server
+//! driven by real kubectl. Real Prometheus scrapes `/metrics`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Process, eventually, free_port, http_get};
+
+const SEED_METRICS: &[&str] = &[
+    "helm_repository_sync_duration_seconds",
+    "helm_repository_sync_total",
+    "helm_release_operation_duration_seconds",
+    "helm_release_rollbacks_total",
+    "helm_operator_reconcile_duration_seconds",
+    "helm_repository_sync_errors_total",
+    "helm_release_operation_errors_total",
+    "helm_release_info",
+    "helm_operator_build_info",
+];
+
+struct Operator {
+    process: Process,
+    health: u16,
+    metrics: u16,
+}
+
+fn start_operator(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> Operator {
+    let (health, metrics) = (free_port(), free_port());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_helm-operator"));
+    cmd.args(["run", "--kubeconfig"])
+        .arg(kubeconfig)
+        .args([
+            "--health-address",
+            &format!("127.0.0.1:{health}"),
+            "--metrics-address",
+            &format!("127.0.0.1:{metrics}"),
+        ])
+        .args([
+            "--replica-id",
+            "test-replica",
+            "--log-format",
+            "json",
+            "--log-level",
+            "info",
+        ])
+        .args(extra)
+        .env_remove("POD_NAME")
+        .env_remove("POD_NAMESPACE");
+    let process = Process::start("helm-operator", cmd, &dir.join("operator.log"));
+    eventually("the operator's /healthz", Duration::from_secs(60), || {
+        http_get(health, "/healthz").filter(|(code, _)| *code == 200)
+    });
+    Operator {
+        process,
+        health,
+        metrics,
+    }
+}
+
+fn stop_operator(mut op: Operator) {
+    op.process.signal("TERM");
+    let status = op
+        .process
+        .wait_exit(Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("operator ignored SIGTERM:\n{}", op.process.log_text()));
+    assert!(
+        status.success(),
+        "operator exited with {status} after SIGTERM:\n{}",
+        op.process.log_text()
+    );
+    let log = op.process.log_text();
+    assert!(log.contains("helm-operator stopped"), "{log}");
+}
+
+fn promtool() -> Option<PathBuf> {
+    common::require(
+        "promtool",
+        "promtool (Debian package prometheus)",
+        common::which("promtool"),
+    )
+}
+
+#[test]
+fn without_a_reachable_api_the_operator_is_alive_not_ready_and_stops_on_sigterm() {
+    let dir = common::scratch_dir("no-api");
+    let kubeconfig = common::write_kubeconfig(&dir, free_port());
+    let op = start_operator(&dir, &kubeconfig, &[]);
+
+    let (code, body) = http_get(op.health, "/readyz").unwrap();
+    assert_eq!(code, 503, "{body}");
+    assert!(
+        body.contains("[-]kube-api not ready") && body.contains("[-]cache:HelmRelease:* not ready"),
+        "{body}"
+    );
+    assert_eq!(
+        http_get(op.health, "/metrics").map(|r| r.0),
+        Some(404),
+        "metrics live on their own address"
+    );
+
+    let (code, metrics) = http_get(op.metrics, "/metrics").unwrap();
+    assert_eq!(code, 200);
+    for name in SEED_METRICS {
+        assert!(
+            metrics.contains(&format!("# TYPE {name} ")),
+            "{name} missing from /metrics:\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains("helm_operator_build_info{git_commit="),
+        "{metrics}"
+    );
+    if let Some(promtool) = promtool() {
+        let mut child = Command::new(promtool)
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(metrics.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // promtool exits non-zero for lint findings too; only parse errors matter here.
+        assert!(
+            !report.contains("error while linting")
+                && !report.contains("text format parsing error"),
+            "{report}"
+        );
+    }
+    stop_operator(op);
+}
+
+#[test]
+fn bad_configuration_exits_2_with_one_line_naming_the_setting() {
+    let dir = common::scratch_dir("bad-config");
+    let config = dir.join("config.yaml");
+    std::fs::write(&config, "workers:\n  release: 8\n  fetsh: 2\n").unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_helm-operator"));
+        cmd.arg("run").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["--config", config.to_str().unwrap()], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("unknown key \"workers.fetsh\"")
+            && err.contains("did you mean \"workers.fetch\""),
+        "{err}"
+    );
+
+    let (code, err) = run(&[], &[("HELM_OPERATOR_CACHE_TTL", "forever")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("HELM_OPERATOR_CACHE_TTL") && err.contains("forever"),
+        "{err}"
+    );
+
+    let (code, err) = run(&["--metrics-address", "localhost"], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--metrics-address"), "{err}");
+}
+
+#[test]
+fn version_and_crds_commands_print_without_a_cluster() {
+    let out = Command::new(env!("CARGO_BIN_EXE_helm-operator"))
+        .arg("version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!(
+            "helm-operator {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_helm-operator"))
+        .arg("crds")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let docs = common::yaml_documents(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(docs.len(), 2);
+    assert!(docs.iter().all(|d| d["kind"] == "CustomResourceDefinition"));
+}
+
+/// The recording API stub of the shared testbed: it serves discovery, CRDs, list/watch and
+/// status patches well enough for kubectl and the operator's controllers. (The project's own
+/// emulator takes its place once it exists.)
+fn start_api_stub(dir: &Path) -> Option<(Process, u16)> {
+    let Some(shared) = common::shared_dir() else {
+        common::skip(
+            "api stub",
+            "../shared/testbed/apistub is not beside the checkout",
+        );
+        return None;
+    };
+    let python = [
+        common::repo_root().join(".venv/bin/python"),
+        PathBuf::from("python3"),
+    ]
+    .into_iter()
+    .find(|p| {
+        Command::new(p)
+            .args(["-c", "import yaml"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let python = common::require("api stub", "a Python with PyYAML", python)?;
+    let port = free_port();
+    let mut cmd = Command::new(python);
+    cmd.arg(shared.join("testbed/apistub/stub.py"))
+        .arg(port.to_string())
+        .arg(dir.join("requests.jsonl"));
+    let stub = Process::start("apistub", cmd, &dir.join("stub.log"));
+    eventually("the API stub", Duration::from_secs(30), || {
+        http_get(port, "/version")
+    });
+    // kubectl apply needs OpenAPI v3 from the server
+    http_get(port, "/__set?openapi=v3").unwrap();
+    Some((stub, port))
+}
+
+fn kubectl(dir: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("kubectl")
+        .env("HOME", dir.join("home"))
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn condition(
+    dir: &Path,
+    kubeconfig: &Path,
+    resource: &str,
+    type_: &str,
+) -> Option<serde_json::Value> {
+    let (ok, json) = kubectl(dir, kubeconfig, &["get", resource, "-o", "json"]);
+    if !ok {
+        return None;
+    }
+    let obj: serde_json::Value = serde_json::from_str(&json).ok()?;
+    obj["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == type_)
+        .cloned()
+}
+
+fn apply(dir: &Path, kubeconfig: &Path, name: &str, yaml: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, yaml).unwrap();
+    let (ok, out) = kubectl(dir, kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
+    assert!(ok, "kubectl apply {name}: {out}");
+}
+
+#[test]
+fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fixed() {
+    let dir = common::scratch_dir("stub-e2e");
+    let Some((_stub, port)) = start_api_stub(&dir) else {
+        return;
+    };
+    if common::require("stub e2e", "kubectl", common::which("kubectl")).is_none() {
+        return;
+    }
+    let kubeconfig = common::write_kubeconfig(&dir, port);
+    let crds = common::repo_root().join("crds");
+    let (ok, out) = kubectl(
+        &dir,
+        &kubeconfig,
+        &["apply", "--server-side", "-f", crds.to_str().unwrap()],
+    );
+    assert!(ok, "{out}");
+
+    let op = start_operator(&dir, &kubeconfig, &[]);
+    eventually("/readyz to pass", Duration::from_secs(60), || {
+        http_get(op.health, "/readyz").filter(|(c, _)| *c == 200)
+    });
+
+    apply(
+        &dir,
+        &kubeconfig,
+        "bad-release.yaml",
+        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: bad, namespace: default}\nspec:\n  chart: {name: app, version: '>>1.0', repository: {name: r}}\n",
+    );
+    apply(
+        &dir,
+        &kubeconfig,
+        "no-source.yaml",
+        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: no-source, namespace: default}\nspec:\n  chart: {name: app}\n  values: |\n    password: hunter2\n",
+    );
+    apply(
+        &dir,
+        &kubeconfig,
+        "bad-repo.yaml",
+        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {name: bad-repo, namespace: default}\nspec:\n  url: https://charts.example.com\n  interval: 1d\n",
+    );
+    let http_release = common::repo_root().join("examples/http-release.yaml");
+    let (ok, out) = kubectl(
+        &dir,
+        &kubeconfig,
+        &["apply", "-f", http_release.to_str().unwrap()],
+    );
+    assert!(ok, "{out}");
+
+    let limit = Duration::from_secs(60);
+    let stalled = eventually("bad to be Stalled", limit, || {
+        condition(&dir, &kubeconfig, "hr/bad", "Stalled")
+    });
+    assert_eq!(stalled["status"], "True");
+    assert_eq!(stalled["reason"], "InvalidVersionConstraint");
+    assert!(
+        stalled["message"].as_str().unwrap().contains(">>1.0"),
+        "{stalled}"
+    );
+    let ready = condition(&dir, &kubeconfig, "hr/bad", "Ready").unwrap();
+    assert_eq!(
+        (ready["status"].as_str(), ready["reason"].as_str()),
+        (Some("False"), Some("InvalidVersionConstraint"))
+    );
+
+    let no_source = eventually("no-source to be Stalled", limit, || {
+        condition(&dir, &kubeconfig, "hr/no-source", "Stalled")
+    });
+    assert_eq!(no_source["reason"], "InvalidChartSource");
+    let (_, json) = kubectl(
+        &dir,
+        &kubeconfig,
+        &["get", "hr/no-source", "-o", "jsonpath={.status}"],
+    );
+    assert!(
+        !json.contains("hunter2"),
+        "a value leaked into status: {json}"
+    );
+
+    let repo = eventually("bad-repo to be Stalled", limit, || {
+        condition(&dir, &kubeconfig, "hrepo/bad-repo", "Stalled")
+    });
+    assert_eq!(repo["reason"], "InvalidDuration");
+    assert!(
+        repo["message"].as_str().unwrap().contains("spec.interval"),
+        "{repo}"
+    );
+
+    let valid = eventually("nginx to be reconciled", limit, || {
+        condition(&dir, &kubeconfig, "hr/nginx", "Ready")
+    });
+    assert_eq!(
+        (valid["status"].as_str(), valid["reason"].as_str()),
+        (Some("Unknown"), Some("SpecValid"))
+    );
+    assert!(condition(&dir, &kubeconfig, "hr/nginx", "Stalled").is_none());
+
+    // fixing the constraint clears Stalled and moves Ready to SpecValid
+    apply(
+        &dir,
+        &kubeconfig,
+        "bad-release.yaml",
+        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: bad, namespace: default}\nspec:\n  chart: {name: app, version: '>=1.0', repository: {name: r}}\n",
+    );
+    eventually("bad to recover", limit, || {
+        let ready = condition(&dir, &kubeconfig, "hr/bad", "Ready")?;
+        (ready["reason"] == "SpecValid"
+            && condition(&dir, &kubeconfig, "hr/bad", "Stalled").is_none())
+        .then_some(())
+    });
+
+    let (_, metrics) = http_get(op.metrics, "/metrics").unwrap();
+    assert!(
+        metrics.contains(
+            "helm_operator_reconcile_total{controller=\"HelmRelease\",result=\"success\"}"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains(
+            "helm_operator_reconcile_total{controller=\"HelmRelease\",result=\"success\"} 0"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("helm_operator_reconcile_duration_seconds_count{controller=\"HelmRepository\",result=\"success\"}"), "{metrics}");
+    stop_operator(op);
+}
+
+#[test]
+fn real_prometheus_scrapes_every_seed_metric_name() {
+    let Some(prometheus) = common::require(
+        "prometheus scrape",
+        "prometheus (Debian package)",
+        common::which("prometheus"),
+    ) else {
+        return;
+    };
+    let dir = common::scratch_dir("prometheus");
+    let kubeconfig = common::write_kubeconfig(&dir, free_port());
+    let op = start_operator(&dir, &kubeconfig, &[]);
+    let prom_port = free_port();
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        format!("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: helm-operator\n    static_configs:\n      - targets: ['127.0.0.1:{}']\n", op.metrics),
+    )
+    .unwrap();
+    let mut cmd = Command::new(prometheus);
+    cmd.arg(format!(
+        "--config.file={}",
+        dir.join("prometheus.yml").display()
+    ))
+    .arg(format!(
+        "--storage.tsdb.path={}",
+        dir.join("data").display()
+    ))
+    .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"));
+    let _prom = Process::start("prometheus", cmd, &dir.join("prometheus.log"));
+    // Prometheus needs a few seconds before its first scrape lands: poll, do not sleep.
+    let body = eventually(
+        "Prometheus to scrape build_info",
+        Duration::from_secs(90),
+        || {
+            http_get(prom_port, "/api/v1/query?query=helm_operator_build_info")
+                .filter(|(c, b)| *c == 200 && b.contains("\"git_commit\""))
+        },
+    )
+    .1;
+    assert!(
+        body.contains(&format!("\"version\":\"{}\"", env!("CARGO_PKG_VERSION"))),
+        "{body}"
+    );
+    let metadata = eventually("Prometheus metadata", Duration::from_secs(30), || {
+        http_get(prom_port, "/api/v1/metadata")
+            .filter(|(c, b)| *c == 200 && b.contains("helm_release_info"))
+    })
+    .1;
+    for name in SEED_METRICS {
+        assert!(
+            metadata.contains(&format!("\"{name}\"")),
+            "Prometheus does not know {name}: {metadata}"
+        );
+    }
+    stop_operator(op);
+}
