@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::defaults;
 
 /// A Helm release, declared: the operator installs, upgrades, rolls back and uninstalls it.
+// kube-derive takes one `printcolumn(..., type_ = ...)` per column; clippy reads the repeated
+// `type_` keys as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[kube(
     group = "helm-operator.ketches.cn",

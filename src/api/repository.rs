@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::{LocalObjectReference, defaults};
 
 /// A Helm chart repository: an HTTP repository serving `index.yaml`, or an OCI registry.
+// kube-derive takes one `printcolumn(..., type_ = ...)` per column; clippy reads the repeated
+// `type_` keys as duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[kube(
     group = "helm-operator.ketches.cn",

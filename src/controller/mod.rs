@@ -263,12 +263,8 @@ fn assignment_changes(
 }
 
 /// Resolves when the shutdown flag turns true.
-pub fn shutdown_signal(
-    mut shutdown: watch::Receiver<bool>,
-) -> impl Future<Output = ()> + Send + Sync + 'static {
-    async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    }
+pub async fn shutdown_signal(mut shutdown: watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
 /// How long in-flight reconciles may take to finish after a termination signal.

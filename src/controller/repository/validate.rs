@@ -95,14 +95,13 @@ fn url_problem(url: &str, kind: RepositoryType) -> Option<String> {
             "spec.url {url:?} has no scheme; use https://, http:// or oci://"
         ));
     };
-    let allowed: &[&str] = match kind {
-        RepositoryType::Helm => &["https", "http"],
-        RepositoryType::Oci => &["oci"],
+    let (allowed, expected): (&[&str], &str) = match kind {
+        RepositoryType::Helm => (&["https", "http"], "https:// or http://"),
+        RepositoryType::Oci => (&["oci"], "oci://"),
     };
     if !allowed.contains(&scheme) {
         return Some(format!(
-            "spec.url {url:?} must use {} for a {} repository",
-            allowed.join(" or "),
+            "spec.url {url:?} must start with {expected} for a repository of type {}",
             type_name(kind)
         ));
     }
