@@ -173,7 +173,7 @@ fn write_crds(output_dir: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn kube_client(settings: &Settings) -> anyhow::Result<kube::Client> {
+async fn kube_client(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Result<kube::Client> {
     let options = kube::config::KubeConfigOptions {
         context: settings.kube_context.clone(),
         ..Default::default()
@@ -193,7 +193,13 @@ async fn kube_client(settings: &Settings) -> anyhow::Result<kube::Client> {
             .await
             .context("finding a kubeconfig or in-cluster service account")?,
     };
-    kube::Client::try_from(config).context("creating the Kubernetes client")
+    let builder =
+        kube::client::ClientBuilder::try_from(config).context("creating the Kubernetes client")?;
+    Ok(builder
+        .with_layer(&telemetry::kube_requests::KubeRequestMetricsLayer::new(
+            metrics,
+        ))
+        .build())
 }
 
 /// Polls the API server's version until it answers, then marks the `kube-api` check ready.
@@ -269,7 +275,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let server_task = tokio::spawn(server.serve(controller::shutdown_signal(shutdown_rx.clone())));
 
-    let client = kube_client(&settings).await?;
+    let client = kube_client(&settings, Arc::clone(&metrics)).await?;
     let api_check = readiness.register("kube-api");
     tokio::spawn(wait_for_api(client.clone(), api_check, shutdown_rx.clone()));
 

@@ -85,6 +85,18 @@ pub enum ReconcileError {
         /// The API error.
         source: kube::Error,
     },
+    /// An API call did not answer in time.
+    #[error("{call} for {namespace}/{name} timed out after {seconds}s")]
+    Timeout {
+        /// What was called.
+        call: &'static str,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// The limit.
+        seconds: u64,
+    },
     /// The object has no namespace, which a namespaced kind must have.
     #[error("{0} has no namespace")]
     MissingNamespace(String),
@@ -95,10 +107,14 @@ impl ReconcileError {
     pub fn reason(&self) -> &'static str {
         match self {
             ReconcileError::PatchStatus { .. } => "PatchStatusFailed",
+            ReconcileError::Timeout { .. } => "Timeout",
             ReconcileError::MissingNamespace(_) => "MissingNamespace",
         }
     }
 }
+
+/// The longest any single API call of a reconcile may take (watches are not calls).
+pub const API_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The current time as a Kubernetes `Time`.
 pub fn now() -> Time {
@@ -178,18 +194,31 @@ where
         "kind": K::kind(&()),
         "status": status,
     });
-    api.patch_status(
-        &obj.name_any(),
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(&patch),
-    )
-    .await
-    .map_err(|source| ReconcileError::PatchStatus {
-        kind: leak_kind::<K>(),
-        namespace,
-        name: obj.name_any(),
-        source,
-    })?;
+    let (name, params, patch) = (
+        obj.name_any(),
+        PatchParams::apply(FIELD_MANAGER).force(),
+        Patch::Apply(&patch),
+    );
+    let write = api.patch_status(&name, &params, &patch);
+    match tokio::time::timeout(API_CALL_TIMEOUT, write).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(source)) => {
+            return Err(ReconcileError::PatchStatus {
+                kind: leak_kind::<K>(),
+                namespace,
+                name: obj.name_any(),
+                source,
+            });
+        }
+        Err(_) => {
+            return Err(ReconcileError::Timeout {
+                call: "status patch",
+                namespace,
+                name: obj.name_any(),
+                seconds: API_CALL_TIMEOUT.as_secs(),
+            });
+        }
+    }
     Ok(true)
 }
 
@@ -219,8 +248,14 @@ pub async fn publish_event<K>(
         action: action.to_owned(),
         secondary: None,
     };
-    if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
-        tracing::warn!(error = %e, object = %obj.name_any(), reason, "publishing event failed");
+    let reference = obj.object_ref(&());
+    let publish = ctx.recorder.publish(&event, &reference);
+    match tokio::time::timeout(API_CALL_TIMEOUT, publish).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, object = %obj.name_any(), reason, "publishing event failed");
+        }
+        Err(_) => tracing::warn!(object = %obj.name_any(), reason, "publishing event timed out"),
     }
 }
 

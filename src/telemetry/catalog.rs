@@ -258,7 +258,7 @@ pub const METRICS: &[MetricDef] = &[
     ),
     counter(
         KUBE_REQUESTS,
-        "Requests to the Kubernetes API, by verb and result (success, error, timeout).",
+        "Requests to the Kubernetes API, by verb (get, watch, create, update, patch, delete) and result (success or error).",
         &["verb", "result"],
     ),
 ];

@@ -6,6 +6,7 @@
 //! A leaf module: anyone may import it, it imports nothing of the operator but the settings.
 
 pub mod catalog;
+pub mod kube_requests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
