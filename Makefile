@@ -7,7 +7,7 @@ NAMESPACE ?= ketches
 VENV ?= .venv
 CONFIG ?= config/helm-operator.yaml
 
-.PHONY: help build release test run install uninstall deploy undeploy docker-build crds manifests lint fmt clean
+.PHONY: help build release test run install uninstall deploy undeploy docker-build crds docs manifests lint fmt clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ docker-build: ## Build the image: make docker-build IMG=registry/helm-operator V
 crds: ## Regenerate crds/ and the chart's copy from the Rust types
 	cargo run --locked -q -- crds --output-dir crds
 	cp crds/*.yaml charts/helm-operator/crds/
+
+docs: ## Regenerate docs/api-reference.md from the CRD schemas
+	cargo run --locked -q -- crds --format markdown > docs/api-reference.md
 
 manifests: ## Regenerate deploy/manifests.yaml from the chart with real Helm
 	./scripts/ensure-venv.sh $(VENV)

@@ -36,6 +36,9 @@ enum Commands {
         /// Write `<group>_<plural>.yaml` files into this directory instead of printing.
         #[arg(long, value_name = "DIR")]
         output_dir: Option<PathBuf>,
+        /// `yaml` prints the CRDs; `markdown` prints the API reference generated from them.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: CrdFormat,
     },
     /// Print the version, git commit and rustc version.
     Version,
@@ -112,6 +115,15 @@ impl FromArgMatches for RunArgs {
     }
 }
 
+/// Output of `helm-operator crds`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum CrdFormat {
+    /// The CustomResourceDefinitions.
+    Yaml,
+    /// The API reference as Markdown.
+    Markdown,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -119,7 +131,17 @@ fn main() -> ExitCode {
             println!("helm-operator {LONG_VERSION}");
             ExitCode::SUCCESS
         }
-        Commands::Crds { output_dir } => match write_crds(output_dir) {
+        Commands::Crds {
+            format: CrdFormat::Markdown,
+            ..
+        } => {
+            print!("{}", api::reference::markdown());
+            ExitCode::SUCCESS
+        }
+        Commands::Crds {
+            output_dir,
+            format: CrdFormat::Yaml,
+        } => match write_crds(output_dir) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");

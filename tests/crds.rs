@@ -145,3 +145,20 @@ fn crds_carry_short_names_printer_columns_and_defaults() {
         "{rules}"
     );
 }
+
+#[test]
+fn api_reference_is_generated_from_the_current_schemas() {
+    let committed = common::read(&common::repo_root().join("docs/api-reference.md"));
+    assert!(
+        committed == api::reference::markdown(),
+        "docs/api-reference.md is stale: run `make docs`"
+    );
+    for field in [
+        "`spec.upgrade.cleanupOnFail`",
+        "`spec.chart.ociRepository`",
+        "`spec.auth.secretRef.name` *(required)*",
+        "`status.conditions`",
+    ] {
+        assert!(committed.contains(field), "reference lacks {field}");
+    }
+}

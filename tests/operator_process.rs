@@ -414,7 +414,8 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     );
     assert!(metrics.contains("helm_operator_reconcile_duration_seconds_count{controller=\"HelmRepository\",result=\"success\"}"), "{metrics}");
     for verb in ["get", "watch", "patch"] {
-        let series = format!("helm_operator_kube_requests_total{{result=\"success\",verb=\"{verb}\"}}");
+        let series =
+            format!("helm_operator_kube_requests_total{{result=\"success\",verb=\"{verb}\"}}");
         assert!(metrics.contains(&series), "{series} missing:\n{metrics}");
     }
     stop_operator(op);

@@ -342,3 +342,61 @@ fn alert_rules_pass_promtool_and_use_only_exported_metrics() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn grafana_dashboard_queries_parse_and_use_only_exported_metrics() {
+    let path = common::repo_root().join("deploy/grafana-dashboard.json");
+    let dashboard: Value = serde_json::from_str(&common::read(&path)).unwrap();
+    let exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["expr"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert!(exprs.len() >= 20, "dashboard has {} queries", exprs.len());
+    let names: Vec<String> = METRICS.iter().map(|m| m.name.to_owned()).collect();
+    for expr in &exprs {
+        for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if word.starts_with("helm_") && word.contains('_') {
+                let base = word
+                    .trim_end_matches("_bucket")
+                    .trim_end_matches("_count")
+                    .trim_end_matches("_sum");
+                assert!(
+                    names.iter().any(|n| n == word || n == base),
+                    "dashboard query uses unknown metric {word}: {expr}"
+                );
+            }
+        }
+    }
+    // every query must be valid PromQL: promtool parses them as recording rules
+    let Some(promtool) = common::require("dashboard", "promtool", common::which("promtool")) else {
+        return;
+    };
+    let dir = common::scratch_dir("dashboard-rules");
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    for (i, expr) in exprs.iter().enumerate() {
+        rules.push_str(&format!(
+            "      - record: dashboard:query{i}\n        expr: {}\n",
+            serde_json::to_string(expr).unwrap()
+        ));
+    }
+    std::fs::write(dir.join("rules.yaml"), rules).unwrap();
+    let out = Command::new(promtool)
+        .args(["check", "rules"])
+        .arg(dir.join("rules.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

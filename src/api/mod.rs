@@ -4,6 +4,7 @@
 
 pub mod conditions;
 pub mod duration;
+pub mod reference;
 pub mod release;
 pub mod repository;
 
