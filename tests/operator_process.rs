@@ -9,18 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{Process, eventually, free_port, http_get};
-
-const SEED_METRICS: &[&str] = &[
-    "helm_repository_sync_duration_seconds",
-    "helm_repository_sync_total",
-    "helm_release_operation_duration_seconds",
-    "helm_release_rollbacks_total",
-    "helm_operator_reconcile_duration_seconds",
-    "helm_repository_sync_errors_total",
-    "helm_release_operation_errors_total",
-    "helm_release_info",
-    "helm_operator_build_info",
-];
+use helm_operator::telemetry::catalog;
 
 struct Operator {
     process: Process,
@@ -104,7 +93,7 @@ fn without_a_reachable_api_the_operator_is_alive_not_ready_and_stops_on_sigterm(
 
     let (code, metrics) = http_get(op.metrics, "/metrics").unwrap();
     assert_eq!(code, 200);
-    for name in SEED_METRICS {
+    for name in catalog::SEED_METRICS.iter().chain([&catalog::BUILD_INFO]) {
         assert!(
             metrics.contains(&format!("# TYPE {name} ")),
             "{name} missing from /metrics:\n{metrics}"
@@ -469,7 +458,7 @@ fn real_prometheus_scrapes_every_seed_metric_name() {
             .filter(|(c, b)| *c == 200 && b.contains("helm_release_info"))
     })
     .1;
-    for name in SEED_METRICS {
+    for name in catalog::SEED_METRICS.iter().chain([&catalog::BUILD_INFO]) {
         assert!(
             metadata.contains(&format!("\"{name}\"")),
             "Prometheus does not know {name}: {metadata}"

@@ -303,44 +303,45 @@ fn readme_documents_every_setting_and_metric() {
     );
 }
 
-#[test]
-fn alert_rules_pass_promtool_and_use_only_exported_metrics() {
-    let path = common::repo_root().join("deploy/prometheus-rules.yaml");
-    let text = common::read(&path);
-    let known: Vec<String> = METRICS
-        .iter()
-        .flat_map(|m| match m.kind {
-            MetricKind::Histogram => vec![
-                format!("{}_bucket", m.name),
-                format!("{}_sum", m.name),
-                format!("{}_count", m.name),
-            ],
-            _ => vec![m.name.to_owned()],
-        })
-        .collect();
+/// Every `helm_*` metric a PromQL text names must be exported (histograms with their series suffixes).
+fn assert_only_exported_metrics(text: &str, what: &str) {
     for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
         if word.starts_with("helm_") && word.contains('_') && word != "helm_operator" {
-            assert!(
-                known.iter().any(|k| k == word),
-                "alert rules use unknown metric {word}"
-            );
+            let base = word
+                .trim_end_matches("_bucket")
+                .trim_end_matches("_count")
+                .trim_end_matches("_sum");
+            let known = METRICS
+                .iter()
+                .any(|m| m.name == word || (m.kind == MetricKind::Histogram && m.name == base));
+            assert!(known, "{what} uses unknown metric {word}");
         }
     }
-    let Some(promtool) = common::require("alert rules", "promtool", common::which("promtool"))
-    else {
+}
+
+/// `promtool check rules` must accept the file.
+fn assert_promtool_accepts_rules(path: &Path) {
+    let Some(promtool) = common::require("rules", "promtool", common::which("promtool")) else {
         return;
     };
     let out = Command::new(promtool)
         .args(["check", "rules"])
-        .arg(&path)
+        .arg(path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
+    let report = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(out.status.success(), "{report}");
+}
+
+#[test]
+fn alert_rules_pass_promtool_and_use_only_exported_metrics() {
+    let path = common::repo_root().join("deploy/prometheus-rules.yaml");
+    assert_only_exported_metrics(&common::read(&path), "the alert rules");
+    assert_promtool_accepts_rules(&path);
 }
 
 #[test]
@@ -360,43 +361,18 @@ fn grafana_dashboard_queries_parse_and_use_only_exported_metrics() {
         })
         .collect();
     assert!(exprs.len() >= 20, "dashboard has {} queries", exprs.len());
-    let names: Vec<String> = METRICS.iter().map(|m| m.name.to_owned()).collect();
     for expr in &exprs {
-        for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-            if word.starts_with("helm_") && word.contains('_') {
-                let base = word
-                    .trim_end_matches("_bucket")
-                    .trim_end_matches("_count")
-                    .trim_end_matches("_sum");
-                assert!(
-                    names.iter().any(|n| n == word || n == base),
-                    "dashboard query uses unknown metric {word}: {expr}"
-                );
-            }
-        }
+        assert_only_exported_metrics(expr, "the dashboard");
     }
     // every query must be valid PromQL: promtool parses them as recording rules
-    let Some(promtool) = common::require("dashboard", "promtool", common::which("promtool")) else {
-        return;
-    };
     let dir = common::scratch_dir("dashboard-rules");
     let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
     for (i, expr) in exprs.iter().enumerate() {
+        let quoted = serde_json::to_string(expr).unwrap();
         rules.push_str(&format!(
-            "      - record: dashboard:query{i}\n        expr: {}\n",
-            serde_json::to_string(expr).unwrap()
+            "      - record: dashboard:query{i}\n        expr: {quoted}\n"
         ));
     }
     std::fs::write(dir.join("rules.yaml"), rules).unwrap();
-    let out = Command::new(promtool)
-        .args(["check", "rules"])
-        .arg(dir.join("rules.yaml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_promtool_accepts_rules(&dir.join("rules.yaml"));
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Config as ControllerConfig};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
@@ -151,6 +151,82 @@ pub fn summarize(problems: &[SpecProblem]) -> Option<(&'static str, String)> {
             .collect::<Vec<_>>()
             .join("; "),
     ))
+}
+
+/// Sets the conditions that report a validation result, keeping transition times: `Ready=False`
+/// and `Stalled=True` with the first problem's reason and every message, or `Ready=Unknown` with
+/// reason `SpecValid` and `valid_message` and no `Stalled`. `Reconciling` is removed. Pure.
+pub fn set_validation_conditions(
+    conds: &mut Vec<Condition>,
+    generation: Option<i64>,
+    problems: &[SpecProblem],
+    valid_message: &str,
+    at: &Time,
+) {
+    use crate::api::conditions::{self, ConditionUpdate, reason, status};
+    match summarize(problems) {
+        Some((why, message)) => {
+            let ready = ConditionUpdate {
+                type_: conditions::READY,
+                status: status::FALSE,
+                reason: why,
+                message: message.clone(),
+            };
+            conditions::set_condition(conds, ready, generation, at);
+            let stalled = ConditionUpdate {
+                type_: conditions::STALLED,
+                status: status::TRUE,
+                reason: why,
+                message,
+            };
+            conditions::set_condition(conds, stalled, generation, at);
+        }
+        None => {
+            let ready = ConditionUpdate {
+                type_: conditions::READY,
+                status: status::UNKNOWN,
+                reason: reason::SPEC_VALID,
+                message: valid_message.to_owned(),
+            };
+            conditions::set_condition(conds, ready, generation, at);
+            conditions::remove_condition(conds, conditions::STALLED);
+        }
+    }
+    conditions::remove_condition(conds, conditions::RECONCILING);
+}
+
+/// Publishes the event of a validation transition: a Warning with the reason when the problems
+/// change, a Normal `SpecValid` when an object becomes valid (or is seen for the first time).
+pub async fn announce_validation<K>(
+    ctx: &Context,
+    obj: &K,
+    previous: &[Condition],
+    problems: &[SpecProblem],
+    valid_message: &str,
+) where
+    K: Resource<DynamicType = ()>,
+{
+    use crate::api::conditions::{self, reason};
+    let previous_stalled =
+        conditions::find_condition(previous, conditions::STALLED).map(|c| c.message.as_str());
+    match summarize(problems) {
+        Some((why, message)) if previous_stalled != Some(message.as_str()) => {
+            tracing::warn!(kind = %K::kind(&()), namespace = ?obj.namespace(), name = %obj.name_any(), reason = why, %message, "invalid spec");
+            publish_event(ctx, obj, EventType::Warning, why, "Validate", &message).await;
+        }
+        None if previous_stalled.is_some() || previous.is_empty() => {
+            publish_event(
+                ctx,
+                obj,
+                EventType::Normal,
+                reason::SPEC_VALID,
+                "Validate",
+                valid_message,
+            )
+            .await;
+        }
+        _ => {}
+    }
 }
 
 /// Truncates an event note to Kubernetes' 1 kB limit on a char boundary.

@@ -142,6 +142,19 @@ pub const HANDOVER_DURATION: &str = "helm_operator_handover_duration_seconds";
 /// `helm_operator_kube_requests_total`.
 pub const KUBE_REQUESTS: &str = "helm_operator_kube_requests_total";
 
+/// The metric names the product description (seed README) promises in its text, queries and
+/// alert rules.
+pub const SEED_METRICS: &[&str] = &[
+    REPOSITORY_SYNC_DURATION,
+    REPOSITORY_SYNC_TOTAL,
+    RELEASE_OPERATION_DURATION,
+    RELEASE_ROLLBACKS,
+    RECONCILE_DURATION,
+    REPOSITORY_SYNC_ERRORS,
+    RELEASE_OPERATION_ERRORS,
+    RELEASE_INFO,
+];
+
 /// Every metric, in the order the README lists them.
 pub const METRICS: &[MetricDef] = &[
     gauge(

@@ -371,7 +371,8 @@ mod tests {
 
     #[test]
     fn seed_metric_names_are_in_the_catalog() {
-        for name in [
+        // the names exactly as the seed README writes them
+        let seed = [
             "helm_repository_sync_duration_seconds",
             "helm_repository_sync_total",
             "helm_release_operation_duration_seconds",
@@ -380,7 +381,9 @@ mod tests {
             "helm_repository_sync_errors_total",
             "helm_release_operation_errors_total",
             "helm_release_info",
-        ] {
+        ];
+        assert_eq!(catalog::SEED_METRICS, seed);
+        for name in seed {
             assert!(catalog::METRICS.iter().any(|d| d.name == name), "{name}");
         }
         assert!(

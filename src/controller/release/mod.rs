@@ -7,16 +7,15 @@ pub mod validate;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
 
-use crate::api::conditions::{self, ConditionUpdate, reason, status};
 use crate::api::duration::parse_duration;
 use crate::api::{HelmRelease, HelmReleaseStatus};
 use crate::controller::{
-    Context, ReconcileError, SpecProblem, apply_status, now, publish_event, record_reconcile,
-    summarize,
+    Context, ReconcileError, SpecProblem, announce_validation, apply_status, now, record_reconcile,
+    set_validation_conditions,
 };
 
 /// The message of a valid spec while the release engine is not part of the operator.
@@ -28,52 +27,17 @@ pub fn desired_status(
     current: Option<&HelmReleaseStatus>,
     generation: Option<i64>,
     problems: &[SpecProblem],
-    at: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+    at: &Time,
 ) -> HelmReleaseStatus {
     let mut next = current.cloned().unwrap_or_default();
     next.observed_generation = generation;
-    let conds = &mut next.conditions;
-    match summarize(problems) {
-        Some((why, message)) => {
-            conditions::set_condition(
-                conds,
-                ConditionUpdate {
-                    type_: conditions::READY,
-                    status: status::FALSE,
-                    reason: why,
-                    message: message.clone(),
-                },
-                generation,
-                at,
-            );
-            conditions::set_condition(
-                conds,
-                ConditionUpdate {
-                    type_: conditions::STALLED,
-                    status: status::TRUE,
-                    reason: why,
-                    message,
-                },
-                generation,
-                at,
-            );
-        }
-        None => {
-            conditions::set_condition(
-                conds,
-                ConditionUpdate {
-                    type_: conditions::READY,
-                    status: status::UNKNOWN,
-                    reason: reason::SPEC_VALID,
-                    message: SPEC_VALID_MESSAGE.to_owned(),
-                },
-                generation,
-                at,
-            );
-            conditions::remove_condition(conds, conditions::STALLED);
-        }
-    }
-    conditions::remove_condition(conds, conditions::RECONCILING);
+    set_validation_conditions(
+        &mut next.conditions,
+        generation,
+        problems,
+        SPEC_VALID_MESSAGE,
+        at,
+    );
     next
 }
 
@@ -92,11 +56,7 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
     let namespace = hr
         .namespace()
         .ok_or_else(|| ReconcileError::MissingNamespace(hr.name_any()))?;
-    if !ctx.shards.owns(&namespace) || hr.metadata.deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
-    if hr.spec.suspend {
-        tracing::debug!(namespace, name = %hr.name_any(), "suspended");
+    if !ctx.shards.owns(&namespace) || hr.metadata.deletion_timestamp.is_some() || hr.spec.suspend {
         return Ok(Action::await_change());
     }
     let problems = validate::validate_release(
@@ -109,7 +69,8 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
     let current = hr.status.as_ref();
     let next = desired_status(current, hr.metadata.generation, &problems, &now());
     if current != Some(&next) && apply_status(ctx, hr, &next).await? {
-        announce_transition(ctx, hr, current, &problems).await;
+        let previous = current.map(|s| s.conditions.as_slice()).unwrap_or_default();
+        announce_validation(ctx, hr, previous, &problems, SPEC_VALID_MESSAGE).await;
     }
     if problems.is_empty() {
         Ok(Action::requeue(
@@ -121,39 +82,10 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
     }
 }
 
-async fn announce_transition(
-    ctx: &Context,
-    hr: &HelmRelease,
-    current: Option<&HelmReleaseStatus>,
-    problems: &[SpecProblem],
-) {
-    let previous_stalled = current
-        .and_then(|s| conditions::find_condition(&s.conditions, conditions::STALLED))
-        .map(|c| c.message.clone());
-    match summarize(problems) {
-        Some((why, message)) if previous_stalled.as_deref() != Some(message.as_str()) => {
-            tracing::warn!(namespace = ?hr.namespace(), name = %hr.name_any(), reason = why, %message, "invalid HelmRelease spec");
-            publish_event(ctx, hr, EventType::Warning, why, "Validate", &message).await;
-        }
-        None if previous_stalled.is_some() || current.is_none_or(|s| s.conditions.is_empty()) => {
-            publish_event(
-                ctx,
-                hr,
-                EventType::Normal,
-                reason::SPEC_VALID,
-                "Validate",
-                SPEC_VALID_MESSAGE,
-            )
-            .await;
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use crate::api::conditions::{self, reason};
 
     fn at(s: i64) -> Time {
         Time(jiff::Timestamp::from_second(s).unwrap())

@@ -7,16 +7,15 @@ pub mod validate;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
 
-use crate::api::conditions::{self, ConditionUpdate, reason, status};
 use crate::api::duration::parse_duration;
 use crate::api::{HelmRepository, HelmRepositoryStatus};
 use crate::controller::{
-    Context, ReconcileError, SpecProblem, apply_status, now, publish_event, record_reconcile,
-    summarize,
+    Context, ReconcileError, SpecProblem, announce_validation, apply_status, now, record_reconcile,
+    set_validation_conditions,
 };
 
 /// The message of a valid spec while repository syncing is not part of the operator.
@@ -28,52 +27,17 @@ pub fn desired_status(
     current: Option<&HelmRepositoryStatus>,
     generation: Option<i64>,
     problems: &[SpecProblem],
-    at: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+    at: &Time,
 ) -> HelmRepositoryStatus {
     let mut next = current.cloned().unwrap_or_default();
     next.observed_generation = generation;
-    let conds = &mut next.conditions;
-    match summarize(problems) {
-        Some((why, message)) => {
-            conditions::set_condition(
-                conds,
-                ConditionUpdate {
-                    type_: conditions::READY,
-                    status: status::FALSE,
-                    reason: why,
-                    message: message.clone(),
-                },
-                generation,
-                at,
-            );
-            conditions::set_condition(
-                conds,
-                ConditionUpdate {
-                    type_: conditions::STALLED,
-                    status: status::TRUE,
-                    reason: why,
-                    message,
-                },
-                generation,
-                at,
-            );
-        }
-        None => {
-            conditions::set_condition(
-                conds,
-                ConditionUpdate {
-                    type_: conditions::READY,
-                    status: status::UNKNOWN,
-                    reason: reason::SPEC_VALID,
-                    message: SPEC_VALID_MESSAGE.to_owned(),
-                },
-                generation,
-                at,
-            );
-            conditions::remove_condition(conds, conditions::STALLED);
-        }
-    }
-    conditions::remove_condition(conds, conditions::RECONCILING);
+    set_validation_conditions(
+        &mut next.conditions,
+        generation,
+        problems,
+        SPEC_VALID_MESSAGE,
+        at,
+    );
     next
 }
 
@@ -105,27 +69,8 @@ async fn reconcile_inner(repo: &HelmRepository, ctx: &Context) -> Result<Action,
     let current = repo.status.as_ref();
     let next = desired_status(current, repo.metadata.generation, &problems, &now());
     if current != Some(&next) && apply_status(ctx, repo, &next).await? {
-        let previous = current
-            .and_then(|s| conditions::find_condition(&s.conditions, conditions::STALLED))
-            .map(|c| c.message.clone());
-        match summarize(&problems) {
-            Some((why, message)) if previous.as_deref() != Some(message.as_str()) => {
-                tracing::warn!(namespace, name = %repo.name_any(), reason = why, %message, "invalid HelmRepository spec");
-                publish_event(ctx, repo, EventType::Warning, why, "Validate", &message).await;
-            }
-            None if previous.is_some() || current.is_none_or(|s| s.conditions.is_empty()) => {
-                publish_event(
-                    ctx,
-                    repo,
-                    EventType::Normal,
-                    reason::SPEC_VALID,
-                    "Validate",
-                    SPEC_VALID_MESSAGE,
-                )
-                .await;
-            }
-            _ => {}
-        }
+        let previous = current.map(|s| s.conditions.as_slice()).unwrap_or_default();
+        announce_validation(ctx, repo, previous, &problems, SPEC_VALID_MESSAGE).await;
     }
     if problems.is_empty() {
         Ok(Action::requeue(
@@ -133,5 +78,26 @@ async fn reconcile_inner(repo: &HelmRepository, ctx: &Context) -> Result<Action,
         ))
     } else {
         Ok(Action::await_change())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::conditions::{self, reason};
+
+    #[test]
+    fn repository_status_reports_validation_like_releases() {
+        let at = Time(jiff::Timestamp::from_second(5).unwrap());
+        let problems = [SpecProblem::new(reason::INVALID_URL, "spec.url bad")];
+        let broken = desired_status(None, Some(1), &problems, &at);
+        let stalled = conditions::find_condition(&broken.conditions, conditions::STALLED).unwrap();
+        assert_eq!(
+            (stalled.reason.as_str(), stalled.message.as_str()),
+            ("InvalidURL", "spec.url bad")
+        );
+        let fixed = desired_status(Some(&broken), Some(2), &[], &at);
+        assert!(conditions::find_condition(&fixed.conditions, conditions::STALLED).is_none());
+        assert_eq!(fixed.observed_generation, Some(2));
     }
 }
