@@ -45,6 +45,17 @@ struct Term {
     base: Version,
 }
 
+/// A term as bounds, computed once at parse time so matching allocates nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bounds {
+    /// Lower bound and whether it is inclusive.
+    lower: Option<(Version, bool)>,
+    /// Upper bound and whether it is inclusive.
+    upper: Option<(Version, bool)>,
+    /// Match what the bounds exclude (`!=`).
+    negate: bool,
+}
+
 impl Term {
     /// How many leading numbers were given before the first wildcard or gap.
     fn precision(&self) -> usize {
@@ -54,64 +65,151 @@ impl Term {
             .count()
     }
 
-    fn dirty(&self) -> bool {
-        self.precision() < 3
-    }
-
     /// The first version past the range a partial version names (`1.2` -> 1.3.0), or `None` for
-    /// a bare wildcard.
+    /// a bare wildcard or a full version.
     fn next_after_partial(&self) -> Option<Version> {
         match self.precision() {
-            0 => None,
             1 => Some(Version::new(self.base.major + 1, 0, 0)),
             2 => Some(Version::new(self.base.major, self.base.minor + 1, 0)),
             _ => None,
         }
     }
 
-    fn matches(&self, v: &Version) -> bool {
-        // The prerelease rule: prereleases match only terms that name a prerelease.
-        if !v.pre.is_empty() && self.pre.is_empty() {
-            return false;
-        }
-        let v = &Version {
-            build: semver::BuildMetadata::EMPTY,
-            ..v.clone()
+    /// The Masterminds semantics of each operator, as bounds.
+    fn bounds(&self) -> Bounds {
+        let base = self.base.clone();
+        let dirty = self.precision() < 3;
+        let partial = || Bounds {
+            lower: Some((base.clone(), true)),
+            upper: self.next_after_partial().map(|end| (end, false)),
+            negate: false,
         };
-        let base = &self.base;
-        let in_partial =
-            |v: &Version| v >= base && self.next_after_partial().is_none_or(|end| *v < end);
+        let nothing = Bounds {
+            lower: None,
+            upper: None,
+            negate: true,
+        };
+        let below = |end: Option<Version>| Bounds {
+            lower: Some((base.clone(), true)),
+            upper: end.map(|e| (e, false)),
+            negate: false,
+        };
         match self.op {
-            Op::Eq if self.dirty() => in_partial(v),
-            Op::Eq => v == base,
-            Op::Ne if self.dirty() => !in_partial(v),
-            Op::Ne => v != base,
-            Op::Gt if self.dirty() => self.next_after_partial().is_some_and(|end| *v >= end),
-            Op::Gt => v > base,
-            Op::Ge => v >= base,
-            Op::Lt => v < base,
-            Op::Le if self.dirty() => self.next_after_partial().is_none_or(|end| *v < end),
-            Op::Le => v <= base,
+            Op::Eq if dirty => partial(),
+            Op::Eq => Bounds {
+                lower: Some((base.clone(), true)),
+                upper: Some((base, true)),
+                negate: false,
+            },
+            Op::Ne if dirty => Bounds {
+                negate: true,
+                ..partial()
+            },
+            Op::Ne => Bounds {
+                lower: Some((base.clone(), true)),
+                upper: Some((base, true)),
+                negate: true,
+            },
+            Op::Gt if dirty => match self.next_after_partial() {
+                Some(end) => Bounds {
+                    lower: Some((end, true)),
+                    upper: None,
+                    negate: false,
+                },
+                None => nothing,
+            },
+            Op::Gt => Bounds {
+                lower: Some((base, false)),
+                upper: None,
+                negate: false,
+            },
+            Op::Ge => Bounds {
+                lower: Some((base, true)),
+                upper: None,
+                negate: false,
+            },
+            Op::Lt => Bounds {
+                lower: None,
+                upper: Some((base, false)),
+                negate: false,
+            },
+            Op::Le if dirty => Bounds {
+                lower: None,
+                upper: self.next_after_partial().map(|e| (e, false)),
+                negate: false,
+            },
+            Op::Le => Bounds {
+                lower: None,
+                upper: Some((base, true)),
+                negate: false,
+            },
             Op::Tilde => {
-                let end = if self.precision() <= 1 && self.parts[1].is_none_or(|p| p == Part::Wild)
-                {
-                    Version::new(base.major + 1, 0, 0)
-                } else {
-                    Version::new(base.major, base.minor + 1, 0)
+                let minor_given = self.precision() >= 2;
+                let end = match self.precision() {
+                    0 => None,
+                    _ if minor_given => Some(Version::new(base.major, base.minor + 1, 0)),
+                    _ => Some(Version::new(base.major + 1, 0, 0)),
                 };
-                v >= base && (self.precision() == 0 || *v < end)
+                below(end)
             }
             Op::Caret => {
                 let end = match (self.precision(), base.major, base.minor) {
-                    (0, _, _) => return v >= base,
-                    (_, major @ 1.., _) => Version::new(major + 1, 0, 0),
-                    (1, 0, _) => Version::new(1, 0, 0),
-                    (_, 0, minor @ 1..) => Version::new(0, minor + 1, 0),
-                    (2, 0, 0) => Version::new(0, 1, 0),
-                    (_, 0, 0) => Version::new(0, 0, base.patch + 1),
+                    (0, _, _) => None,
+                    (_, major @ 1.., _) => Some(Version::new(major + 1, 0, 0)),
+                    (1, 0, _) => Some(Version::new(1, 0, 0)),
+                    (_, 0, minor @ 1..) => Some(Version::new(0, minor + 1, 0)),
+                    (2, 0, 0) => Some(Version::new(0, 1, 0)),
+                    (_, 0, 0) => Some(Version::new(0, 0, base.patch + 1)),
                 };
-                v >= base && *v < end
+                below(end)
             }
+        }
+    }
+}
+
+impl Bounds {
+    fn matches(&self, v: &Version) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        // cmp_precedence ignores build metadata, as SemVer precedence does
+        let above =
+            self.lower
+                .as_ref()
+                .is_none_or(|(low, inclusive)| match v.cmp_precedence(low) {
+                    Greater => true,
+                    Equal => *inclusive,
+                    Less => false,
+                });
+        let below =
+            self.upper
+                .as_ref()
+                .is_none_or(|(high, inclusive)| match v.cmp_precedence(high) {
+                    Less => true,
+                    Equal => *inclusive,
+                    Greater => false,
+                });
+        (above && below) != self.negate
+    }
+}
+
+/// A term ready to match: the prerelease rule plus its bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Compiled {
+    names_prerelease: bool,
+    bounds: Bounds,
+}
+
+impl Compiled {
+    fn matches(&self, v: &Version) -> bool {
+        // The prerelease rule: prereleases match only terms that name a prerelease.
+        (v.pre.is_empty() || self.names_prerelease) && self.bounds.matches(v)
+    }
+}
+
+impl From<Term> for Compiled {
+    fn from(term: Term) -> Self {
+        Self {
+            names_prerelease: !term.pre.is_empty(),
+            bounds: term.bounds(),
         }
     }
 }
@@ -121,7 +219,7 @@ impl Term {
 pub struct Constraint {
     text: String,
     /// Alternatives (`||`), each a conjunction of terms. Empty means "newest stable".
-    any_of: Vec<Vec<Term>>,
+    any_of: Vec<Vec<Compiled>>,
 }
 
 impl Constraint {
@@ -147,7 +245,7 @@ impl Constraint {
             if tokens.is_empty() {
                 return Err(err("an alternative between `||` is empty".into()));
             }
-            let mut terms = Vec::new();
+            let mut terms: Vec<Compiled> = Vec::new();
             let mut i = 0;
             while i < tokens.len() {
                 // hyphen range: `A - B`
@@ -164,15 +262,15 @@ impl Constraint {
                             tokens[i..i + 3].join(" ")
                         )));
                     }
-                    terms.push(Term { op: Op::Ge, ..low });
-                    terms.push(Term { op: Op::Le, ..high });
+                    terms.push(Term { op: Op::Ge, ..low }.into());
+                    terms.push(Term { op: Op::Le, ..high }.into());
                     i += 3;
                     continue;
                 }
                 if tokens[i] == "-" {
                     return Err(err("a hyphen range needs a version on both sides".into()));
                 }
-                terms.push(parse_term(&tokens[i], text)?);
+                terms.push(parse_term(&tokens[i], text)?.into());
                 i += 1;
             }
             any_of.push(terms);
