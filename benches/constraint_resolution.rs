@@ -30,7 +30,7 @@ fn repository() -> Vec<Vec<Version>> {
         .collect()
 }
 
-fn newest<'a>(versions: &'a [Version], matches: impl Fn(&Version) -> bool) -> Option<&'a Version> {
+fn newest(versions: &[Version], matches: impl Fn(&Version) -> bool) -> Option<&Version> {
     versions.iter().filter(|v| matches(v)).max()
 }
 
