@@ -13,7 +13,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Config as ControllerConfig};
@@ -77,7 +77,7 @@ pub enum ReconcileError {
     #[error("patching status of {kind} {namespace}/{name}: {source}")]
     PatchStatus {
         /// Kind.
-        kind: &'static str,
+        kind: String,
         /// Namespace.
         namespace: String,
         /// Name.
@@ -280,7 +280,7 @@ where
         Ok(Ok(_)) => {}
         Ok(Err(source)) => {
             return Err(ReconcileError::PatchStatus {
-                kind: leak_kind::<K>(),
+                kind: K::kind(&()).to_string(),
                 namespace,
                 name: obj.name_any(),
                 source,
@@ -296,14 +296,6 @@ where
         }
     }
     Ok(true)
-}
-
-fn leak_kind<K: Resource<DynamicType = ()>>() -> &'static str {
-    match K::kind(&()).as_ref() {
-        "HelmRelease" => "HelmRelease",
-        "HelmRepository" => "HelmRepository",
-        _ => "object",
-    }
 }
 
 /// Publishes an event on `obj`; failures are logged, never fatal.
@@ -389,16 +381,18 @@ pub struct ControllerSpec {
     pub concurrency: u16,
 }
 
-/// Runs one kind's controllers until shutdown; registers a readiness check per watched scope
-/// that passes once that scope's cache has synced.
-pub async fn run_kind<K, R, Fut>(
+/// Builds one kind's controllers and returns the future that runs them until shutdown. The
+/// readiness checks (one per watched scope, passing once its cache has synced) are registered
+/// before this returns, so `/readyz` can never pass before they exist.
+pub fn run_kind<K, R, Fut>(
     ctx: Arc<Context>,
     spec: ControllerSpec,
     readiness: Arc<Readiness>,
     shutdown: watch::Receiver<bool>,
     reconcile: R,
     retry_after: Duration,
-) where
+) -> impl Future<Output = ()> + Send + 'static
+where
     K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
         + DeserializeOwned
@@ -477,5 +471,5 @@ pub async fn run_kind<K, R, Fut>(
             }
         });
     }
-    futures::future::join_all(runs).await;
+    futures::future::join_all(runs).map(|_| ())
 }
