@@ -408,6 +408,54 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
         assert!(metrics.contains(&series), "{series} missing:\n{metrics}");
     }
     stop_operator(op);
+
+    // The stub serves no events API, but it records what the operator sent there.
+    let events = sent_events(&dir);
+    let warning = events
+        .iter()
+        .find(|e| e["reason"] == "InvalidVersionConstraint")
+        .expect("a Warning event for the bad constraint");
+    assert_eq!(
+        (
+            warning["type"].as_str(),
+            warning["regarding"]["name"].as_str()
+        ),
+        (Some("Warning"), Some("bad"))
+    );
+    assert!(
+        warning["note"].as_str().unwrap().contains(">>1.0"),
+        "{warning}"
+    );
+    assert_eq!(warning["reportingController"], "helm-operator");
+    assert!(events.iter().any(|e| e["reason"] == "SpecValid"
+        && e["type"] == "Normal"
+        && e["regarding"]["name"] == "nginx"));
+    assert!(
+        events.iter().all(|e| !e.to_string().contains("hunter2")),
+        "a value leaked into an event"
+    );
+}
+
+/// The events the operator POSTed to the API stub, from the stub's request log.
+fn sent_events(dir: &Path) -> Vec<serde_json::Value> {
+    common::read(&dir.join("requests.jsonl"))
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|r| {
+            r["m"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("/apis/events.k8s.io/v1/"))
+        })
+        .filter_map(|r| {
+            let body = std::fs::read(
+                dir.join("bodies")
+                    .join(format!("{:05}.body", r["n"].as_u64()?)),
+            )
+            .ok()?;
+            serde_json::from_slice(&body).ok()
+        })
+        .collect()
 }
 
 #[test]
