@@ -16,7 +16,10 @@ pub fn shared_dir() -> Option<PathBuf> {
 
 /// Prints why a test is skipped; the message names what is missing so a skip is never silent.
 pub fn skip(test: &str, why: &str) {
-    eprintln!("SKIPPED {test}: {why}");
+    use std::io::Write;
+    // Written to the stderr handle, not through eprintln!, which the test harness captures for
+    // passing tests: a skip must be visible in the run's output.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
 /// Parses a multi-document YAML stream into JSON values, dropping empty documents.
