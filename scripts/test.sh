@@ -30,4 +30,6 @@ export HELM_OPERATOR_REQUIRE_TESTBED=1
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --all-targets --locked
+# benchmarks run one quick pass as smoke tests; the tests run last so the log closes on their summary
+cargo test --workspace --benches --locked
+cargo test --workspace --lib --bins --tests --examples --locked
