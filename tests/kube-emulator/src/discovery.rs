@@ -248,12 +248,27 @@ pub fn openapi_v3_document(registry: &Registry, group: &str, version: &str) -> O
     let mut schemas = serde_json::Map::new();
     schemas.insert(
         "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".into(),
-        json!({"type": "object", "description": "Standard object's metadata.", "x-kubernetes-preserve-unknown-fields": true}),
+        json!({"type": "object", "description": "ObjectMeta is metadata that all persisted resources must have.", "properties": {
+            "name": {"type": "string"}, "generateName": {"type": "string"}, "namespace": {"type": "string"},
+            "uid": {"type": "string"}, "resourceVersion": {"type": "string"}, "generation": {"type": "integer", "format": "int64"},
+            "creationTimestamp": {"type": "string", "format": "date-time"}, "deletionTimestamp": {"type": "string", "format": "date-time"},
+            "labels": {"type": "object", "additionalProperties": {"type": "string", "default": ""}},
+            "annotations": {"type": "object", "additionalProperties": {"type": "string", "default": ""}},
+            "finalizers": {"type": "array", "items": {"type": "string", "default": ""}, "x-kubernetes-list-type": "set"},
+            "ownerReferences": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}, "x-kubernetes-patch-merge-key": "uid", "x-kubernetes-patch-strategy": "merge"},
+            "managedFields": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
+        }}),
     );
     for t in types {
         let gvk = json!({"group": t.group, "version": t.version, "kind": t.kind});
         let name = schema_name(t);
-        let reference = json!({"$ref": format!("#/components/schemas/{name}")});
+        // Built-in kinds get no component schema: kubectl then computes patches from its
+        // compiled-in types instead of warning about a schema without fields.
+        let reference = if t.custom.is_some() {
+            json!({"$ref": format!("#/components/schemas/{name}")})
+        } else {
+            json!({"type": "object"})
+        };
         let params = json!([
             {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
             {"name": "dryRun", "in": "query", "schema": {"type": "string"}},
@@ -266,15 +281,18 @@ pub fn openapi_v3_document(registry: &Registry, group: &str, version: &str) -> O
                 "operationId": format!("{verb}{}", t.kind),
                 "x-kubernetes-action": verb,
                 "x-kubernetes-group-version-kind": gvk,
+                "parameters": params,
                 "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": reference}}}},
             })
         };
-        let mut item = json!({"get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete"), "parameters": params});
+        let mut item = json!({"get": op("get"), "put": op("put"), "patch": op("patch"), "delete": op("delete")});
+        // No strategic-merge content type: kubectl would then compute strategic patches from
+        // these (field-less) schemas; without it, it uses its compiled-in types for built-ins
+        // and a merge patch for custom resources, as against a real server's CRDs.
         item["patch"]["requestBody"] = json!({"content": {
             "application/apply-patch+yaml": {"schema": {"type": "object"}},
             "application/json-patch+json": {"schema": {"type": "object"}},
             "application/merge-patch+json": {"schema": {"type": "object"}},
-            "application/strategic-merge-patch+json": {"schema": {"type": "object"}},
         }});
         let base = if t.group.is_empty() {
             format!("/api/{}", t.version)
@@ -292,14 +310,10 @@ pub fn openapi_v3_document(registry: &Registry, group: &str, version: &str) -> O
         } else {
             format!("{base}/{}", t.resource)
         };
-        paths.insert(list_path, json!({"get": op("list"), "post": op("post"), "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}]}));
-        let mut schema = t
-            .custom
-            .as_ref()
-            .and_then(|c| c.schema.clone())
-            .unwrap_or_else(
-                || json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
-            );
+        paths.insert(list_path, json!({"get": op("list"), "post": op("post")}));
+        let Some(mut schema) = t.custom.as_ref().and_then(|c| c.schema.clone()) else {
+            continue;
+        };
         if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
             props.insert("apiVersion".into(), json!({"type": "string", "description": "APIVersion defines the versioned schema of this representation of an object."}));
             props.insert("kind".into(), json!({"type": "string", "description": "Kind is a string value representing the REST resource this object represents."}));

@@ -97,6 +97,7 @@ pub struct Store {
     /// Events with a resourceVersion at or below this are gone from the history.
     compacted_rv: u64,
     uid_seed: u64,
+    next_ip: u32,
 }
 
 /// The current time in the API server's format.
@@ -155,6 +156,7 @@ impl Store {
             history_capacity: history_capacity.max(1),
             compacted_rv: 1,
             uid_seed: seed,
+            next_ip: 0,
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let t = store
@@ -467,6 +469,9 @@ impl Store {
             obj["spec"]["finalizers"] = json!(["kubernetes"]);
             obj["status"] = json!({"phase": "Active"});
         }
+        if t.group.is_empty() && t.resource == "services" {
+            self.allocate_cluster_ip(&mut obj);
+        }
         if dry_run {
             return Ok(Self::present(t, &obj));
         }
@@ -485,6 +490,38 @@ impl Store {
             );
         }
         Ok(stored)
+    }
+
+    /// Services get a ClusterIP at creation, as the API server allocates one.
+    fn allocate_cluster_ip(&mut self, svc: &mut Value) {
+        let type_ = svc["spec"]["type"]
+            .as_str()
+            .unwrap_or("ClusterIP")
+            .to_owned();
+        if svc["spec"]["type"].is_null() {
+            svc["spec"]["type"] = json!("ClusterIP");
+        }
+        if type_ == "ExternalName"
+            || svc["spec"]["clusterIP"]
+                .as_str()
+                .is_some_and(|ip| !ip.is_empty())
+        {
+            return;
+        }
+        self.next_ip += 1;
+        let ip = format!(
+            "10.96.{}.{}",
+            (self.next_ip / 250) % 250,
+            self.next_ip % 250 + 1
+        );
+        svc["spec"]["clusterIP"] = json!(ip);
+        svc["spec"]["clusterIPs"] = json!([ip]);
+        svc["spec"]["ipFamilies"] = json!(["IPv4"]);
+        svc["spec"]["ipFamilyPolicy"] = json!("SingleStack");
+        svc["spec"]["sessionAffinity"] = svc["spec"]
+            .get("sessionAffinity")
+            .cloned()
+            .unwrap_or(json!("None"));
     }
 
     /// Schema defaulting, pruning and validation for custom resources; CRD sanity checks.
@@ -623,6 +660,18 @@ impl Store {
                     if let Some(m) = next["metadata"].as_object_mut() {
                         m.remove(field);
                     }
+                }
+            }
+        }
+        if t.group.is_empty() && t.resource == "services" {
+            // the allocated ClusterIP is immutable; writers that omit it keep it
+            for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+                if next["spec"]
+                    .get(field)
+                    .is_none_or(|v| v.is_null() || v == "")
+                    && !old["spec"][field].is_null()
+                {
+                    next["spec"][field] = old["spec"][field].clone();
                 }
             }
         }
