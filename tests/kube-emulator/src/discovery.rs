@@ -381,7 +381,7 @@ mod tests {
             "Deployment"
         );
         assert!(
-            item["parameters"]
+            item["patch"]["parameters"]
                 .as_array()
                 .unwrap()
                 .iter()
