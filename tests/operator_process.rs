@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::{Process, eventually, free_port, http_get};
 use helm_operator::telemetry::catalog;
+use kube_emulator::{EmulatorConfig, RunningEmulator};
 
 struct Operator {
     process: Process,
@@ -197,43 +198,6 @@ fn version_and_crds_commands_print_without_a_cluster() {
     assert!(docs.iter().all(|d| d["kind"] == "CustomResourceDefinition"));
 }
 
-/// The recording API stub of the shared testbed: it serves discovery, CRDs, list/watch and
-/// status patches well enough for kubectl and the operator's controllers. (The project's own
-/// emulator takes its place once it exists.)
-fn start_api_stub(dir: &Path) -> Option<(Process, u16)> {
-    let Some(shared) = common::shared_dir() else {
-        common::skip(
-            "api stub",
-            "../shared/testbed/apistub is not beside the checkout",
-        );
-        return None;
-    };
-    let python = [
-        common::repo_root().join(".venv/bin/python"),
-        PathBuf::from("python3"),
-    ]
-    .into_iter()
-    .find(|p| {
-        Command::new(p)
-            .args(["-c", "import yaml"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let python = common::require("api stub", "a Python with PyYAML", python)?;
-    let port = free_port();
-    let mut cmd = Command::new(python);
-    cmd.arg(shared.join("testbed/apistub/stub.py"))
-        .arg(port.to_string())
-        .arg(dir.join("requests.jsonl"));
-    let stub = Process::start("apistub", cmd, &dir.join("stub.log"));
-    eventually("the API stub", Duration::from_secs(30), || {
-        http_get(port, "/version")
-    });
-    // kubectl apply needs OpenAPI v3 from the server
-    http_get(port, "/__set?openapi=v3").unwrap();
-    Some((stub, port))
-}
-
 fn kubectl(dir: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new("kubectl")
         .env("HOME", dir.join("home"))
@@ -279,14 +243,13 @@ fn apply(dir: &Path, kubeconfig: &Path, name: &str, yaml: &str) {
 
 #[test]
 fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fixed() {
-    let dir = common::scratch_dir("stub-e2e");
-    let Some((_stub, port)) = start_api_stub(&dir) else {
-        return;
-    };
-    if common::require("stub e2e", "kubectl", common::which("kubectl")).is_none() {
+    let dir = common::scratch_dir("emulator-e2e");
+    if common::require("operator e2e", "kubectl", common::which("kubectl")).is_none() {
         return;
     }
-    let kubeconfig = common::write_kubeconfig(&dir, port);
+    let emulator = RunningEmulator::start(EmulatorConfig::default()).expect("emulator starts");
+    let kubeconfig = dir.join("kubeconfig");
+    emulator.write_kubeconfig(&kubeconfig).unwrap();
     let crds = common::repo_root().join("crds");
     let (ok, out) = kubectl(
         &dir,
@@ -316,7 +279,7 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
         &dir,
         &kubeconfig,
         "bad-repo.yaml",
-        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {name: bad-repo, namespace: default}\nspec:\n  url: https://charts.example.com\n  interval: 1d\n",
+        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {name: bad-repo, namespace: default}\nspec:\n  url: https://charts.example.com\n  plainHTTP: true\n",
     );
     let http_release = common::repo_root().join("examples/http-release.yaml");
     let (ok, out) = kubectl(
@@ -359,10 +322,18 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     let repo = eventually("bad-repo to be Stalled", limit, || {
         condition(&dir, &kubeconfig, "hrepo/bad-repo", "Stalled")
     });
-    assert_eq!(repo["reason"], "InvalidDuration");
+    assert_eq!(repo["reason"], "InvalidSpec");
     assert!(
-        repo["message"].as_str().unwrap().contains("spec.interval"),
+        repo["message"].as_str().unwrap().contains("spec.plainHTTP"),
         "{repo}"
+    );
+    // what the CRD schema can check, the API server refuses at admission
+    let path = dir.join("bad-interval.yaml");
+    std::fs::write(&path, "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {name: bad-interval, namespace: default}\nspec:\n  url: https://charts.example.com\n  interval: 1d\n").unwrap();
+    let (ok, out) = kubectl(&dir, &kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
+    assert!(
+        !ok && out.contains("spec.interval") && out.contains("should match"),
+        "{out}"
     );
 
     let valid = eventually("nginx to be reconciled", limit, || {
@@ -409,8 +380,18 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     }
     stop_operator(op);
 
-    // The stub serves no events API, but it records what the operator sent there.
-    let events = sent_events(&dir);
+    // the events the operator published, read back through the events API
+    let (ok, json) = kubectl(
+        &dir,
+        &kubeconfig,
+        &["get", "events.events.k8s.io", "-o", "json"],
+    );
+    assert!(ok, "{json}");
+    let events: Vec<serde_json::Value> = serde_json::from_str::<serde_json::Value>(&json).unwrap()
+        ["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let warning = events
         .iter()
         .find(|e| e["reason"] == "InvalidVersionConstraint")
@@ -434,28 +415,6 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
         events.iter().all(|e| !e.to_string().contains("hunter2")),
         "a value leaked into an event"
     );
-}
-
-/// The events the operator POSTed to the API stub, from the stub's request log.
-fn sent_events(dir: &Path) -> Vec<serde_json::Value> {
-    common::read(&dir.join("requests.jsonl"))
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|r| {
-            r["m"] == "POST"
-                && r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.starts_with("/apis/events.k8s.io/v1/"))
-        })
-        .filter_map(|r| {
-            let body = std::fs::read(
-                dir.join("bodies")
-                    .join(format!("{:05}.body", r["n"].as_u64()?)),
-            )
-            .ok()?;
-            serde_json::from_slice(&body).ok()
-        })
-        .collect()
 }
 
 #[test]

@@ -552,10 +552,18 @@ pub fn record_update(
         .filter(|p| !old_fields.contains(*p) || value_at(old, p) != value_at(new, p))
         .cloned()
         .collect();
+    let in_scope = |p: &Path| {
+        let status = p.first().is_some_and(|f| f == "f:status");
+        if main { !status } else { status }
+    };
+    let changed: BTreeSet<Path> = changed.into_iter().filter(|p| in_scope(p)).collect();
     let mut entries = read_entries(old);
     for e in &mut entries {
-        e.fields
-            .retain(|p| new_fields.contains(p) && !(changed.contains(p) && e.manager != manager));
+        // a write through one endpoint leaves ownership of the other's fields alone
+        e.fields.retain(|p| {
+            !in_scope(p)
+                || (new_fields.contains(p) && !(changed.contains(p) && e.manager != manager))
+        });
     }
     if !changed.is_empty() {
         match entries.iter_mut().find(|e| {
@@ -710,6 +718,45 @@ mod tests {
         let fields = &two["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]["f:template"]["f:spec"]
             ["f:containers"];
         assert!(fields.get("k:{\"name\":\"a\"}").is_some(), "{fields}");
+    }
+
+    #[test]
+    fn a_main_resource_update_keeps_the_status_writers_ownership() {
+        let schema = Schema(None);
+        let live = json!({"metadata": {"name": "x"}, "spec": {"v": 1}});
+        let with_status = applied(apply(
+            &live,
+            &json!({"status": {"conditions": [{"type": "Ready", "status": "False"}, {"type": "Stalled", "status": "True"}]}}),
+            "op",
+            "v1",
+            false,
+            schema,
+            Some("status"),
+            NOW,
+        ));
+        let mut edited = with_status.clone();
+        edited["spec"]["v"] = json!(2);
+        record_update(
+            &with_status,
+            &mut edited,
+            "kubectl",
+            "v1",
+            schema,
+            None,
+            NOW,
+        );
+        let cleared = applied(apply(
+            &edited,
+            &json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
+            "op",
+            "v1",
+            false,
+            schema,
+            Some("status"),
+            NOW,
+        ));
+        let conditions = cleared["status"]["conditions"].as_array().unwrap();
+        assert_eq!(conditions.len(), 1, "Stalled must go: {cleared}");
     }
 
     #[test]

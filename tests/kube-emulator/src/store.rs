@@ -625,6 +625,15 @@ impl Store {
             Some("status") => {
                 let mut next = old.clone();
                 next["status"] = obj.get("status").cloned().unwrap_or(Value::Null);
+                // the status writer's field ownership travels with its write
+                match obj["metadata"].get("managedFields") {
+                    Some(fields) => next["metadata"]["managedFields"] = fields.clone(),
+                    None => {
+                        if let Some(m) = next["metadata"].as_object_mut() {
+                            m.remove("managedFields");
+                        }
+                    }
+                }
                 if next["status"].is_null()
                     && let Some(m) = next.as_object_mut()
                 {
