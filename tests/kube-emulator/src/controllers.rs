@@ -69,13 +69,9 @@ fn due(first_seen: &mut HashMap<(String, i64), Instant>, obj: &Value, delay: Dur
     first_seen.entry(key).or_insert_with(Instant::now).elapsed() >= delay
 }
 
+/// The v1 type of a built-in workload resource.
 fn find(store: &Store, g: &str, r: &str) -> Option<ResourceType> {
-    let v = if g == "batch" || g == "apps" || g.is_empty() {
-        "v1"
-    } else {
-        "v1"
-    };
-    store.registry.find(g, v, r).cloned()
+    store.registry.find(g, "v1", r).cloned()
 }
 
 fn set_status_if_changed(

@@ -116,6 +116,7 @@ struct Builtin {
     verbs: &'static [&'static str],
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn b(
     group: &'static str,
     version: &'static str,

@@ -1055,7 +1055,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn t<'a>(s: &'a Store, g: &str, v: &str, r: &str) -> ResourceType {
+    fn t(s: &Store, g: &str, v: &str, r: &str) -> ResourceType {
         s.registry.find(g, v, r).cloned().unwrap()
     }
 

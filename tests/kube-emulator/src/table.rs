@@ -114,7 +114,9 @@ pub fn json_path<'a>(obj: &'a Value, path: &str) -> Vec<&'a Value> {
                     .flat_map(|v| v.as_array().into_iter().flatten())
                     .filter(|item| match &item[field] {
                         Value::String(s) => s == want,
-                        other => other.to_string() == want,
+                        Value::Number(n) => n.to_string() == want,
+                        Value::Bool(b) => b.to_string() == want,
+                        _ => false,
                     })
                     .collect();
             } else {
@@ -336,5 +338,10 @@ mod tests {
         assert_eq!(json_path(&o, ".spec.items[*].n").len(), 2);
         assert_eq!(json_path(&o, ".spec.items[1].n"), vec![&json!("b")]);
         assert!(json_path(&o, ".missing.path").is_empty());
+        let numbers = json!({"items": [{"n": 5, "v": "five"}, {"n": 6, "v": "six"}]});
+        assert_eq!(
+            json_path(&numbers, ".items[?(@.n==6)].v"),
+            vec![&json!("six")]
+        );
     }
 }
