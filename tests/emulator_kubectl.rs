@@ -175,6 +175,21 @@ fn kubectl_server_side_applies_crds_and_prints_their_columns() {
         Some("apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: x}\nspec:\n  chart: {name: c, repository: {name: r}}\n  maxHistory: -1\n"),
     );
     assert!(!ok && out.contains("spec.maxHistory: Invalid value: -1: spec.maxHistory in body should be greater than or equal to 0"), "{out}");
+    // kubectl validates strictly by default: an unknown field is refused, not silently pruned
+    let typo = "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: typo}\nspec:\n  chart: {name: c, repository: {name: r}}\n  valuesFrum: []\n";
+    let (ok, out) = c.kubectl_stdin(&["apply", "-f", "-"], Some(typo));
+    assert!(
+        !ok && out.contains("strict decoding error: unknown field \"spec.valuesFrum\""),
+        "{out}"
+    );
+    let (ok, out) = c.kubectl_stdin(&["apply", "--validate=false", "-f", "-"], Some(typo));
+    assert!(ok, "{out}");
+    assert!(
+        c.json(&["get", "hr", "typo"])["spec"]
+            .get("valuesFrum")
+            .is_none(),
+        "pruned without strict validation"
+    );
     // re-applying a changed CR patches it (merge patch, generation bumps)
     let changed = common::read(&common::repo_root().join("examples/http-release.yaml"))
         .replace("~15.0.0", "~16.0.0");

@@ -108,6 +108,20 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// [`Shared::write`] with `fieldValidation=Strict` semantics when `strict` is set.
+    ///
+    /// # Errors
+    /// Whatever the write returns.
+    pub fn write_strict<T>(
+        &self,
+        strict: bool,
+        f: impl FnOnce(&mut Store) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.write(|s| s.with_strict_fields(strict, f))
+    }
+}
+
 /// A running emulator inside the caller's tokio runtime.
 #[derive(Debug)]
 pub struct Emulator {

@@ -13,13 +13,15 @@ fn preserves_unknown(schema: &Value) -> bool {
     schema["x-kubernetes-preserve-unknown-fields"] == Value::Bool(true)
 }
 
-/// Applies defaults and prunes unknown fields, in place. The root keeps `apiVersion`, `kind` and
-/// `metadata` whatever the schema says.
-pub fn default_and_prune(schema: &Value, obj: &mut Value) {
-    walk(schema, obj, true);
+/// Applies defaults and prunes unknown fields, in place, returning the paths it pruned. The root
+/// keeps `apiVersion`, `kind` and `metadata` whatever the schema says.
+pub fn default_and_prune(schema: &Value, obj: &mut Value) -> Vec<String> {
+    let mut pruned = Vec::new();
+    walk(schema, obj, true, "", &mut pruned);
+    pruned
 }
 
-fn walk(schema: &Value, value: &mut Value, root: bool) {
+fn walk(schema: &Value, value: &mut Value, root: bool, path: &str, pruned: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             if let Some(props) = schema["properties"].as_object() {
@@ -30,32 +32,36 @@ fn walk(schema: &Value, value: &mut Value, root: bool) {
                         map.insert(name.clone(), default.clone());
                     }
                 }
-                if !preserves_unknown(schema)
-                    && !schema["additionalProperties"].is_object()
-                    && schema["additionalProperties"] != Value::Bool(true)
-                {
+                let open = preserves_unknown(schema)
+                    || schema["additionalProperties"].is_object()
+                    || schema["additionalProperties"] == Value::Bool(true);
+                if !open {
                     map.retain(|k, _| {
-                        props.contains_key(k)
-                            || (root && matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+                        let keep = props.contains_key(k)
+                            || (root && matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+                        if !keep {
+                            pruned.push(join(path, k));
+                        }
+                        keep
                     });
                 }
                 for (name, child) in map.iter_mut() {
                     if let Some(child_schema) = props.get(name) {
-                        walk(child_schema, child, false);
+                        walk(child_schema, child, false, &join(path, name), pruned);
                     }
                 }
             } else if let Some(additional) =
                 schema.get("additionalProperties").filter(|a| a.is_object())
             {
-                for child in map.values_mut() {
-                    walk(additional, child, false);
+                for (name, child) in map.iter_mut() {
+                    walk(additional, child, false, &join(path, name), pruned);
                 }
             }
         }
         Value::Array(items) => {
             if let Some(item_schema) = schema.get("items") {
-                for item in items {
-                    walk(item_schema, item, false);
+                for (i, item) in items.iter_mut().enumerate() {
+                    walk(item_schema, item, false, &format!("{path}[{i}]"), pruned);
                 }
             }
         }
@@ -311,7 +317,8 @@ mod tests {
     #[test]
     fn defaults_fill_and_unknown_fields_are_pruned() {
         let mut obj = json!({"apiVersion": "x/v1", "kind": "X", "metadata": {"name": "a"}, "spec": {"url": "https://r", "bogus": 1, "free": {"any": {"thing": 1}}, "items": [{"name": "n", "extra": 2}]}, "junk": true});
-        default_and_prune(&schema(), &mut obj);
+        let pruned = default_and_prune(&schema(), &mut obj);
+        assert_eq!(pruned, ["junk", "spec.bogus", "spec.items[0].extra"]);
         assert_eq!(obj["spec"]["interval"], "30m");
         assert!(
             obj["spec"].get("bogus").is_none()

@@ -348,6 +348,7 @@ fn resource_request(
         return Err(ApiError::not_served());
     }
     let dry_run = query.get("dryRun").is_some_and(|d| d == "All");
+    let strict = query.get("fieldValidation").is_some_and(|v| v == "Strict");
     let manager = query
         .get("fieldManager")
         .cloned()
@@ -392,7 +393,8 @@ fn resource_request(
                 None,
                 &now_rfc3339(),
             );
-            let created = shared.write(|s| s.create(&t, &namespace, obj, dry_run))?;
+            let created =
+                shared.write_strict(strict, |s| s.create(&t, &namespace, obj, dry_run))?;
             Ok(json_response(201, &created))
         }
         "update" => {
@@ -402,7 +404,7 @@ fn resource_request(
             check_namespace_match(&t, &namespace, &obj)?;
             obj["apiVersion"] = json!(t.api_version());
             obj["kind"] = json!(t.kind);
-            let result = shared.write(|s| {
+            let result = shared.write_strict(strict, |s| {
                 let old = s.get(&t, &namespace, name)?;
                 if sub == Some("scale") {
                     let mut next = old.clone();
@@ -430,13 +432,14 @@ fn resource_request(
         "delete" => {
             let name = target.name.as_deref().unwrap_or("");
             let options = delete_options(headers, body, query)?;
-            let deleted = shared.write(|s| s.delete(&t, &namespace, name, &options))?;
+            let deleted =
+                shared.write_strict(strict, |s| s.delete(&t, &namespace, name, &options))?;
             Ok(json_response(200, &deleted))
         }
         "deletecollection" => {
             let selection = selection_of(&t, target, query)?;
             let options = delete_options(headers, body, query)?;
-            let deleted = shared.write(|s| {
+            let deleted = shared.write_strict(strict, |s| {
                 let (items, _, _) = s.list(&t, &selection, None, None);
                 let mut deleted = Vec::new();
                 for item in items {
@@ -689,6 +692,7 @@ fn patch_request(
         .name
         .clone()
         .ok_or_else(|| ApiError::method_not_allowed("PATCH"))?;
+    let strict = query.get("fieldValidation").is_some_and(|v| v == "Strict");
     let sub = target.subresource.as_deref();
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -715,7 +719,7 @@ fn patch_request(
             }
             check_type_meta(t, &patch_body)?;
             let force = query.get("force").is_some_and(|f| f == "true");
-            let (code, result) = shared.write(|s| {
+            let (code, result) = shared.write_strict(strict, |s| {
                 let existing = s.get(t, namespace, &name).ok();
                 let live = existing.clone().unwrap_or_else(|| json!({"apiVersion": t.api_version(), "kind": t.kind, "metadata": {"name": name}}));
                 match managed::apply(&live, &patch_body, manager, &t.api_version(), force, Schema::of(t), sub, &now) {
@@ -747,7 +751,7 @@ fn patch_request(
                     "application/strategic-merge-patch+json (strategic merge patch is not supported for custom resources; use application/merge-patch+json or application/json-patch+json)",
                 ));
             }
-            let result = shared.write(|s| {
+            let result = shared.write_strict(strict, |s| {
                 let old = s.get(t, namespace, &name)?;
                 let mut next = old.clone();
                 match content_type.as_str() {

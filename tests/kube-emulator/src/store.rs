@@ -98,6 +98,9 @@ pub struct Store {
     compacted_rv: u64,
     uid_seed: u64,
     next_ip: u32,
+    /// `fieldValidation=Strict` for the write in progress: unknown fields of custom resources
+    /// are refused instead of pruned. Set only through [`Store::with_strict_fields`].
+    strict_fields: bool,
 }
 
 /// The current time in the API server's format.
@@ -157,6 +160,7 @@ impl Store {
             compacted_rv: 1,
             uid_seed: seed,
             next_ip: 0,
+            strict_fields: false,
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let t = store
@@ -172,6 +176,14 @@ impl Store {
             );
         }
         store
+    }
+
+    /// Runs one request's writes with `fieldValidation=Strict` semantics when `strict` is set.
+    pub fn with_strict_fields<T>(&mut self, strict: bool, f: impl FnOnce(&mut Store) -> T) -> T {
+        self.strict_fields = strict;
+        let result = f(self);
+        self.strict_fields = false;
+        result
     }
 
     /// The latest resourceVersion.
@@ -535,7 +547,20 @@ impl Store {
             && let Some(schema) = &custom.schema
         {
             let name = obj["metadata"]["name"].as_str().unwrap_or("").to_owned();
-            schema::default_and_prune(schema, obj);
+            let pruned = schema::default_and_prune(schema, obj);
+            if self.strict_fields && !pruned.is_empty() {
+                let unknown: Vec<String> = pruned
+                    .iter()
+                    .map(|p| format!("unknown field \"{p}\""))
+                    .collect();
+                return Err(ApiError::bad_request(format!(
+                    "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
+                    t.kind,
+                    t.version,
+                    t.kind,
+                    unknown.join(", ")
+                )));
+            }
             let causes = schema::validate(schema, obj);
             if !causes.is_empty() {
                 return Err(ApiError::invalid(&t.qualified_kind(), &name, &causes));
