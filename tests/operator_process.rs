@@ -408,6 +408,12 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
         "{warning}"
     );
     assert_eq!(warning["reportingController"], "helm-operator");
+    // both Event APIs see it: `kubectl describe` reads core events
+    let (ok, described) = kubectl(&dir, &kubeconfig, &["describe", "hr", "bad"]);
+    assert!(
+        ok && described.contains("InvalidVersionConstraint") && described.contains("helm-operator"),
+        "{described}"
+    );
     assert!(events.iter().any(|e| e["reason"] == "SpecValid"
         && e["type"] == "Normal"
         && e["regarding"]["name"] == "nginx"));

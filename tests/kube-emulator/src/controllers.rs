@@ -46,12 +46,12 @@ fn hash_of(v: &Value) -> String {
 /// Runs the simulated controllers until the task is aborted.
 pub async fn run(shared: Arc<Shared>) {
     let mut first_seen: HashMap<(String, i64), Instant> = HashMap::new();
-    let mut changes = shared.changes.subscribe();
+    // A steady tick, not a wake-up per write: under a write storm the controllers would
+    // otherwise take the store lock thousands of times a second.
+    let mut tick = tokio::time::interval(Duration::from_millis(25));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        tokio::select! {
-            _ = changes.changed() => {}
-            () = tokio::time::sleep(Duration::from_millis(50)) => {}
-        }
+        tick.tick().await;
         let delay = shared.config.readiness_delay;
         let _ = shared.write(|store| {
             step(store, &mut first_seen, delay);

@@ -11,6 +11,7 @@
 pub mod controllers;
 pub mod discovery;
 pub mod errors;
+pub mod events;
 pub mod faults;
 pub mod managed;
 pub mod patch;

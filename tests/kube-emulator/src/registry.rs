@@ -100,6 +100,10 @@ impl ResourceType {
 
     /// The storage key shared by all versions of the same resource.
     pub fn storage_key(&self) -> (String, String) {
+        if crate::events::is_events_view(&self.group, &self.resource) {
+            // one storage for both Event APIs, as on a real cluster
+            return (String::new(), "events".to_owned());
+        }
         (self.group.clone(), self.resource.clone())
     }
 }

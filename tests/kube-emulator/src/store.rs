@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::errors::ApiError;
+use crate::events;
 use crate::registry::{Registry, ResourceType};
 use crate::schema;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -48,6 +49,9 @@ pub struct StoredEvent {
     pub kind: EventType,
     /// The object after the change (before it, for deletions, with the new resourceVersion).
     pub object: Arc<Value>,
+    /// The watch line of the event as stored, serialized once for every watcher that sees the
+    /// object in its stored form.
+    pub line: bytes::Bytes,
 }
 
 type ObjectKey = (String, String);
@@ -234,12 +238,15 @@ impl Store {
     }
 
     fn record(&mut self, t: &ResourceType, namespace: &str, kind: EventType, object: Value) {
+        let mut line = serde_json::json!({"type": kind.as_str(), "object": &object}).to_string();
+        line.push('\n');
         self.history.push_back(StoredEvent {
             rv: self.rv,
             key: t.storage_key(),
             namespace: namespace.to_owned(),
             kind,
             object: Arc::new(object),
+            line: bytes::Bytes::from(line),
         });
         while self.history.len() > self.history_capacity {
             if let Some(old) = self.history.pop_front() {
@@ -253,17 +260,31 @@ impl Store {
         if rv < self.compacted_rv {
             return None;
         }
+        // the history is ordered by resourceVersion: find the start instead of scanning it all
+        let start = self.history.partition_point(|e| e.rv <= rv);
         Some(
             self.history
-                .iter()
-                .filter(|e| e.rv > rv && &e.key == key)
+                .range(start..)
+                .filter(|e| &e.key == key)
                 .cloned()
                 .collect(),
         )
     }
 
+    /// The core Event type when `t` is the `events.k8s.io` view of the same storage.
+    fn core_events_type(&self, t: &ResourceType) -> Option<ResourceType> {
+        if events::is_events_view(&t.group, &t.resource) {
+            self.registry.find("", "v1", "events").cloned()
+        } else {
+            None
+        }
+    }
+
     /// Presents a stored object as the requested version of its type.
     pub fn present(t: &ResourceType, obj: &Value) -> Value {
+        if events::is_events_view(&t.group, &t.resource) {
+            return events::from_core(obj);
+        }
         let mut out = obj.clone();
         out["apiVersion"] = Value::String(t.api_version());
         out["kind"] = Value::String(t.kind.clone());
@@ -413,6 +434,11 @@ impl Store {
         mut obj: Value,
         dry_run: bool,
     ) -> Result<Value, ApiError> {
+        if let Some(core) = self.core_events_type(t) {
+            return self
+                .create(&core, namespace, events::to_core(&obj), dry_run)
+                .map(|o| events::from_core(&o));
+        }
         if !obj.is_object() {
             return Err(ApiError::bad_request(
                 "the body of the request must be a JSON object",
@@ -613,6 +639,18 @@ impl Store {
         subresource: Option<&str>,
         dry_run: bool,
     ) -> Result<Value, ApiError> {
+        if let Some(core) = self.core_events_type(t) {
+            return self
+                .update(
+                    &core,
+                    namespace,
+                    name,
+                    events::to_core(&obj),
+                    subresource,
+                    dry_run,
+                )
+                .map(|o| events::from_core(&o));
+        }
         let namespace = if t.namespaced { namespace } else { "" };
         let key = (namespace.to_owned(), name.to_owned());
         let old = self
@@ -787,6 +825,11 @@ impl Store {
         name: &str,
         options: &DeleteOptions,
     ) -> Result<Value, ApiError> {
+        if let Some(core) = self.core_events_type(t) {
+            return self
+                .delete(&core, namespace, name, options)
+                .map(|o| events::from_core(&o));
+        }
         let namespace = if t.namespaced { namespace } else { "" };
         let key = (namespace.to_owned(), name.to_owned());
         let old = self

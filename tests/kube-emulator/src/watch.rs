@@ -125,12 +125,16 @@ async fn run(
             Some(events) => {
                 for e in events {
                     if request.selection.matches(&e.namespace, &e.object) {
-                        tx.send(line(
-                            e.kind.as_str(),
-                            &Store::present(&request.t, &e.object),
-                        ))
-                        .await
-                        .map_err(drop)?;
+                        // most watchers see the object as stored: reuse its serialized line
+                        let chunk = if e.object["apiVersion"].as_str()
+                            == Some(request.t.api_version().as_str())
+                            && !crate::events::is_events_view(&request.t.group, &request.t.resource)
+                        {
+                            e.line.clone()
+                        } else {
+                            line(e.kind.as_str(), &Store::present(&request.t, &e.object))
+                        };
+                        tx.send(chunk).await.map_err(drop)?;
                     }
                 }
                 cursor = cursor.max(latest);
