@@ -26,7 +26,7 @@ pub mod watch;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch as channel};
@@ -66,7 +66,7 @@ impl Default for EmulatorConfig {
 #[derive(Debug)]
 pub struct Shared {
     /// The objects.
-    pub store: Mutex<Store>,
+    pub store: RwLock<Store>,
     /// The latest resourceVersion, to wake watches.
     pub changes: channel::Sender<u64>,
     /// Bumped to drop every open watch stream.
@@ -80,10 +80,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Locks the store.
-    pub fn lock(&self) -> MutexGuard<'_, Store> {
+    /// Locks the store for writing.
+    pub fn lock(&self) -> RwLockWriteGuard<'_, Store> {
         self.store
-            .lock()
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the store for reading; many readers (watches, gets, lists) share it.
+    pub fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store
+            .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -140,7 +147,7 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::new(config.history_capacity)),
+            store: RwLock::new(Store::new(config.history_capacity)),
             changes: channel::Sender::new(0),
             drop_watches: channel::Sender::new(0),
             faults: Mutex::new(Faults::default()),

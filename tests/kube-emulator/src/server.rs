@@ -207,7 +207,7 @@ pub async fn handle(
         ["__emulator", rest @ ..] => return admin(&shared, &method, rest, &body),
         ["api"] | ["apis"] => {
             let format = DiscoveryFormat::from_accept(&accept);
-            let store = shared.lock();
+            let store = shared.read();
             let doc = match (format, segments[0]) {
                 (DiscoveryFormat::Legacy, "api") => discovery::api_versions(&shared.address),
                 (DiscoveryFormat::Legacy, _) => discovery::api_group_list(&store.registry),
@@ -216,7 +216,7 @@ pub async fn handle(
             return typed_response(format.content_type(), &doc);
         }
         ["apis", group] => {
-            let store = shared.lock();
+            let store = shared.read();
             return match discovery::api_group(&store.registry, group) {
                 Some(doc) => json_response(200, &doc),
                 None => error_response(&ApiError::not_served()),
@@ -228,7 +228,7 @@ pub async fn handle(
             } else {
                 segments[1]
             };
-            let store = shared.lock();
+            let store = shared.read();
             return match discovery::api_resource_list(&store.registry, group, version) {
                 Some(doc) => json_response(200, &doc),
                 None => error_response(&ApiError::not_served()),
@@ -236,7 +236,7 @@ pub async fn handle(
         }
         ["openapi", "v2"] => return error_response(&ApiError::not_served()),
         ["openapi", "v3"] => {
-            return json_response(200, &discovery::openapi_v3_root(&shared.lock().registry));
+            return json_response(200, &discovery::openapi_v3_root(&shared.read().registry));
         }
         ["openapi", "v3", rest @ ..] => {
             let (group, version) = match rest {
@@ -244,7 +244,7 @@ pub async fn handle(
                 ["apis", g, v] => (*g, *v),
                 _ => return error_response(&ApiError::not_served()),
             };
-            return match discovery::openapi_v3_document(&shared.lock().registry, group, version) {
+            return match discovery::openapi_v3_document(&shared.read().registry, group, version) {
                 Some(doc) => json_response(200, &doc),
                 None => error_response(&ApiError::not_served()),
             };
@@ -328,7 +328,7 @@ fn resource_request(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let t = {
-        let store = shared.lock();
+        let store = shared.read();
         store
             .registry
             .find(&target.group, &target.version, &target.resource)
@@ -359,7 +359,7 @@ fn resource_request(
         "list" => list(shared, &t, target, query, accept),
         "get" => {
             let name = target.name.as_deref().unwrap_or("");
-            let obj = shared.lock().get(&t, &namespace, name)?;
+            let obj = shared.read().get(&t, &namespace, name)?;
             if sub == Some("scale") {
                 return Ok(json_response(200, &scale_of(&t, &obj)));
             }
@@ -590,7 +590,7 @@ fn list(
         ),
         None => None,
     };
-    let store = shared.lock();
+    let store = shared.read();
     let (items, next, remaining) = store.list(t, &selection, start.as_ref(), limit);
     let rv = store.resource_version().to_string();
     drop(store);

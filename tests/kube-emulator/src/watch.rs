@@ -69,10 +69,7 @@ async fn run(
     let deadline = request.timeout.map(|d| tokio::time::Instant::now() + d);
     let bookmark_every = shared.config.bookmark_interval;
     let start: Result<(u64, Vec<Value>), ApiError> = {
-        let store = shared
-            .store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let store = shared.read();
         let now = store.resource_version();
         match request.resource_version {
             Some(rv) if rv > 0 && !request.send_initial_events => {
@@ -111,12 +108,12 @@ async fn run(
     loop {
         // catch up on everything after the cursor
         let (events, latest) = {
-            let store = shared.lock();
+            let store = shared.read();
             (store.events_since(&key, cursor), store.resource_version())
         };
         match events {
             None => {
-                let compacted = shared.lock().compacted_rv();
+                let compacted = shared.read().compacted_rv();
                 let _ = tx
                     .send(line("ERROR", &ApiError::gone(cursor, compacted).status()))
                     .await;
