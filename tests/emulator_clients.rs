@@ -389,3 +389,90 @@ fn injected_faults_answer_with_status_and_retry_after() {
         200
     );
 }
+
+#[test]
+fn watches_honour_timeout_seconds_and_start_with_the_initial_events_bookmark() {
+    let emulator = RunningEmulator::start(EmulatorConfig::default()).unwrap();
+    let port = emulator.address().port();
+    let cms = "/api/v1/namespaces/default/configmaps";
+    assert_eq!(
+        common::http_request(
+            port,
+            "POST",
+            cms,
+            "application/json",
+            br#"{"metadata":{"name":"a"}}"#
+        )
+        .0,
+        201
+    );
+    // the stream ends by itself after timeoutSeconds; reading it to the end proves that
+    let (code, _, body) = common::http_request(
+        port,
+        "GET",
+        &format!(
+            "{cms}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1"
+        ),
+        "application/json",
+        b"",
+    );
+    assert_eq!(code, 200);
+    let events: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["type"], "ADDED");
+    assert_eq!(events[0]["object"]["metadata"]["name"], "a");
+    assert_eq!(events[1]["type"], "BOOKMARK");
+    assert_eq!(
+        events[1]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
+    // a resume from a resourceVersion older than the history kept gets an ERROR event with 410
+    emulator.expire_history();
+    let (_, _, body) = common::http_request(
+        port,
+        "GET",
+        &format!("{cms}?watch=true&resourceVersion=1&timeoutSeconds=1"),
+        "application/json",
+        b"",
+    );
+    let first: serde_json::Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (
+            first["type"].as_str(),
+            first["object"]["code"].as_i64(),
+            first["object"]["reason"].as_str()
+        ),
+        (Some("ERROR"), Some(410), Some("Expired"))
+    );
+}
+
+#[test]
+fn injected_latency_delays_matching_requests_only() {
+    let emulator = RunningEmulator::start(EmulatorConfig::default()).unwrap();
+    let port = emulator.address().port();
+    emulator.add_fault(FaultRule {
+        verb: "list".into(),
+        resource: "secrets".into(),
+        latency_ms: 300,
+        ..Default::default()
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(
+        common::http_request(
+            port,
+            "GET",
+            "/api/v1/namespaces/default/secrets",
+            "application/json",
+            b""
+        )
+        .0,
+        200
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "the injected latency applies"
+    );
+    emulator.clear_faults();
+}
