@@ -68,7 +68,9 @@ pub struct Shared {
     /// The objects.
     pub store: RwLock<Store>,
     /// The latest resourceVersion, to wake watches.
-    pub changes: channel::Sender<u64>,
+    /// Wake-ups for watches, per (resource, namespace); the namespace `*` stands for watches
+    /// across all namespaces. A write wakes only the watches of what it wrote.
+    pub changes: Mutex<std::collections::HashMap<((String, String), String), channel::Sender<u64>>>,
     /// Bumped to drop every open watch stream.
     pub drop_watches: channel::Sender<u64>,
     /// Injected faults.
@@ -102,17 +104,41 @@ impl Shared {
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let (result, rv) = {
+        let (result, rv, dirty) = {
             let mut store = self.lock();
             let result = f(&mut store);
-            (result, store.resource_version())
+            (result, store.resource_version(), store.take_dirty())
         };
-        self.changes.send_if_modified(|current| {
-            let changed = *current != rv;
-            *current = rv;
-            changed
-        });
+        if !dirty.is_empty() {
+            let channels = self
+                .changes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (key, namespace) in &dirty {
+                for ns in [namespace.as_str(), "*"] {
+                    if let Some(sender) = channels.get(&(key.clone(), ns.to_owned())) {
+                        sender.send_replace(rv);
+                    }
+                }
+            }
+        }
         result
+    }
+
+    /// Wake-ups for a watch of one resource, in one namespace or (`None`) all of them.
+    pub fn subscribe(
+        &self,
+        key: &(String, String),
+        namespace: Option<&str>,
+    ) -> channel::Receiver<u64> {
+        let mut channels = self
+            .changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        channels
+            .entry((key.clone(), namespace.unwrap_or("*").to_owned()))
+            .or_insert_with(|| channel::Sender::new(0))
+            .subscribe()
     }
 }
 
@@ -148,7 +174,7 @@ impl Emulator {
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: RwLock::new(Store::new(config.history_capacity)),
-            changes: channel::Sender::new(0),
+            changes: Mutex::new(std::collections::HashMap::new()),
             drop_watches: channel::Sender::new(0),
             faults: Mutex::new(Faults::default()),
             config,

@@ -105,6 +105,8 @@ pub struct Store {
     /// `fieldValidation=Strict` for the write in progress: unknown fields of custom resources
     /// are refused instead of pruned. Set only through [`Store::with_strict_fields`].
     strict_fields: bool,
+    /// Resources and namespaces written by the write in progress.
+    dirty: Vec<((String, String), String)>,
 }
 
 /// The current time in the API server's format.
@@ -165,6 +167,7 @@ impl Store {
             uid_seed: seed,
             next_ip: 0,
             strict_fields: false,
+            dirty: Vec::new(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let t = store
@@ -238,6 +241,10 @@ impl Store {
     }
 
     fn record(&mut self, t: &ResourceType, namespace: &str, kind: EventType, object: Value) {
+        let dirty = (t.storage_key(), namespace.to_owned());
+        if !self.dirty.contains(&dirty) {
+            self.dirty.push(dirty);
+        }
         let mut line = serde_json::json!({"type": kind.as_str(), "object": &object}).to_string();
         line.push('\n');
         self.history.push_back(StoredEvent {
@@ -257,6 +264,16 @@ impl Store {
 
     /// Events after `rv` for one resource, or `None` when `rv` is older than the history kept.
     pub fn events_since(&self, key: &(String, String), rv: u64) -> Option<Vec<StoredEvent>> {
+        self.events_since_in(key, None, rv)
+    }
+
+    /// [`Store::events_since`] limited to one namespace, cloning only what matches.
+    pub fn events_since_in(
+        &self,
+        key: &(String, String),
+        namespace: Option<&str>,
+        rv: u64,
+    ) -> Option<Vec<StoredEvent>> {
         if rv < self.compacted_rv {
             return None;
         }
@@ -265,10 +282,16 @@ impl Store {
         Some(
             self.history
                 .range(start..)
-                .filter(|e| &e.key == key)
+                .filter(|e| &e.key == key && namespace.is_none_or(|ns| ns == e.namespace))
                 .cloned()
                 .collect(),
         )
+    }
+
+    /// The (resource, namespace) pairs written since the last call, for waking only the
+    /// watches that care.
+    pub fn take_dirty(&mut self) -> Vec<((String, String), String)> {
+        std::mem::take(&mut self.dirty)
     }
 
     /// The core Event type when `t` is the `events.k8s.io` view of the same storage.

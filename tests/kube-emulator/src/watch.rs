@@ -64,7 +64,7 @@ async fn run(
     tx: mpsc::Sender<Bytes>,
 ) -> Result<(), ()> {
     let key = request.t.storage_key();
-    let mut changes = shared.changes.subscribe();
+    let mut changes = shared.subscribe(&key, request.selection.namespace.as_deref());
     let mut drops = shared.drop_watches.subscribe();
     let deadline = request.timeout.map(|d| tokio::time::Instant::now() + d);
     let bookmark_every = shared.config.bookmark_interval;
@@ -109,7 +109,10 @@ async fn run(
         // catch up on everything after the cursor
         let (events, latest) = {
             let store = shared.read();
-            (store.events_since(&key, cursor), store.resource_version())
+            (
+                store.events_since_in(&key, request.selection.namespace.as_deref(), cursor),
+                store.resource_version(),
+            )
         };
         match events {
             None => {
