@@ -164,16 +164,29 @@ pub fn free_port() -> u16 {
 /// A minimal blocking HTTP/1.1 GET against 127.0.0.1: (status, body), or `None` when nothing
 /// answers.
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    try_http(port, "GET", path, "application/json", b"").map(|(status, _, body)| (status, body))
+}
+
+/// One HTTP/1.1 request on a fresh connection: (status, head, body), or `None` when nothing
+/// answers.
+fn try_http(
+    port: u16,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Option<(u16, String, String)> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nUser-Agent: helm-operator-tests/1.0\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).ok()?;
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -187,7 +200,7 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     } else {
         body.to_owned()
     };
-    Some((status, body))
+    Some((status, head.to_owned(), body))
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -246,7 +259,7 @@ pub fn write_kubeconfig(dir: &Path, port: u16) -> PathBuf {
     path
 }
 
-/// A minimal blocking HTTP/1.1 request with a body: (status, headers, body).
+/// An HTTP/1.1 request with a body: (status, head, body); panics when nothing answers.
 pub fn http_request(
     port: u16,
     method: &str,
@@ -254,33 +267,6 @@ pub fn http_request(
     content_type: &str,
     body: &[u8],
 ) -> (u16, String, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nUser-Agent: fidelity-test/1.0\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    (status, head.to_owned(), body)
+    try_http(port, method, path, content_type, body)
+        .unwrap_or_else(|| panic!("no answer to {method} {path} on port {port}"))
 }

@@ -1006,73 +1006,46 @@ impl Store {
             .collect()
     }
 
+    /// Every object with an ownerReference to `owner_uid`, with its type and current state.
+    fn dependents_of(&self, owner_uid: &str) -> Vec<(ResourceType, String, String, Value)> {
+        let mut out = Vec::new();
+        for t in self.all_types_once() {
+            for ((ns, name), obj) in self.bucket(&t).into_iter().flatten() {
+                let owned = obj["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|refs| refs.iter().any(|r| r["uid"] == owner_uid));
+                if owned {
+                    out.push((t.clone(), ns.clone(), name.clone(), obj.clone()));
+                }
+            }
+        }
+        out
+    }
+
     /// Background garbage collection: objects whose every owner is gone are deleted.
     fn collect_dependents(&mut self, owner_uid: &str) {
-        for t in self.all_types_once() {
-            let dependents: Vec<(String, String)> = self
-                .bucket(&t)
-                .map(|b| {
-                    b.iter()
-                        .filter(|(_, o)| {
-                            o["metadata"]["ownerReferences"]
-                                .as_array()
-                                .is_some_and(|refs| refs.iter().any(|r| r["uid"] == owner_uid))
-                        })
-                        .map(|(k, _)| k.clone())
-                        .collect()
-                })
+        for (t, ns, name, obj) in self.dependents_of(owner_uid) {
+            let refs = obj["metadata"]["ownerReferences"]
+                .as_array()
+                .cloned()
                 .unwrap_or_default();
-            for (ns, name) in dependents {
-                let Some(obj) = self
-                    .bucket(&t)
-                    .and_then(|b| b.get(&(ns.clone(), name.clone())))
-                    .cloned()
-                else {
-                    continue;
-                };
-                let refs = obj["metadata"]["ownerReferences"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                let live_owner = refs
-                    .iter()
-                    .filter(|r| r["uid"] != owner_uid)
-                    .any(|r| self.uid_exists(r["uid"].as_str().unwrap_or("")));
-                if !live_owner {
-                    let _ = self.delete(&t, &ns, &name, &DeleteOptions::default());
-                }
+            let live_owner = refs
+                .iter()
+                .filter(|r| r["uid"] != owner_uid)
+                .any(|r| self.uid_exists(r["uid"].as_str().unwrap_or("")));
+            if !live_owner {
+                let _ = self.delete(&t, &ns, &name, &DeleteOptions::default());
             }
         }
     }
 
+    /// Orphan propagation: dependents lose their reference to the owner and stay.
     fn orphan_dependents(&mut self, owner_uid: &str) {
-        for t in self.all_types_once() {
-            let keys: Vec<(String, String)> = self
-                .bucket(&t)
-                .map(|b| {
-                    b.iter()
-                        .filter(|(_, o)| {
-                            o["metadata"]["ownerReferences"]
-                                .as_array()
-                                .is_some_and(|refs| refs.iter().any(|r| r["uid"] == owner_uid))
-                        })
-                        .map(|(k, _)| k.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
-            for (ns, name) in keys {
-                let Some(mut obj) = self
-                    .bucket(&t)
-                    .and_then(|b| b.get(&(ns.clone(), name.clone())))
-                    .cloned()
-                else {
-                    continue;
-                };
-                if let Some(refs) = obj["metadata"]["ownerReferences"].as_array_mut() {
-                    refs.retain(|r| r["uid"] != owner_uid);
-                }
-                let _ = self.update(&t, &ns, &name, obj, None, false);
+        for (t, ns, name, mut obj) in self.dependents_of(owner_uid) {
+            if let Some(refs) = obj["metadata"]["ownerReferences"].as_array_mut() {
+                refs.retain(|r| r["uid"] != owner_uid);
             }
+            let _ = self.update(&t, &ns, &name, obj, None, false);
         }
     }
 
