@@ -62,6 +62,9 @@ impl Default for EmulatorConfig {
     }
 }
 
+/// What a watch listens to: the resource's storage key and a namespace (`*` for all).
+pub type WatchScope = ((String, String), String);
+
 /// State shared by the HTTP handlers, watches and simulated controllers.
 #[derive(Debug)]
 pub struct Shared {
@@ -70,7 +73,7 @@ pub struct Shared {
     /// The latest resourceVersion, to wake watches.
     /// Wake-ups for watches, per (resource, namespace); the namespace `*` stands for watches
     /// across all namespaces. A write wakes only the watches of what it wrote.
-    pub changes: Mutex<std::collections::HashMap<((String, String), String), channel::Sender<u64>>>,
+    pub changes: Mutex<std::collections::HashMap<WatchScope, channel::Sender<u64>>>,
     /// Bumped to drop every open watch stream.
     pub drop_watches: channel::Sender<u64>,
     /// Injected faults.
