@@ -476,3 +476,99 @@ fn injected_latency_delays_matching_requests_only() {
     );
     emulator.clear_faults();
 }
+
+#[test]
+fn malformed_requests_are_all_answered_with_a_status_and_nothing_breaks() {
+    let emulator = RunningEmulator::start(EmulatorConfig::default()).unwrap();
+    let port = emulator.address().port();
+    let item = "/api/v1/namespaces/default/configmaps/x";
+    assert_eq!(
+        common::http_request(
+            port,
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            "application/json",
+            br#"{"metadata":{"name":"x"}}"#
+        )
+        .0,
+        201
+    );
+    let bodies: &[(&str, &[u8])] = &[
+        ("application/json", b"[]"),
+        ("application/json", b"\"text\""),
+        ("application/json", b"null"),
+        ("application/json", b"{\"metadata\": 5}"),
+        (
+            "application/json",
+            b"{\"metadata\": {\"name\": 5, \"labels\": [1]}}",
+        ),
+        ("application/yaml", b"::: not yaml :::\n\t- ["),
+        (
+            "application/vnd.kubernetes.protobuf",
+            b"k8s\x00\xff\xff\xff",
+        ),
+        ("application/vnd.kubernetes.protobuf", b"not protobuf"),
+        (
+            "application/json-patch+json",
+            b"[{\"op\": \"explode\", \"path\": \"/x\"}]",
+        ),
+        ("application/json-patch+json", b"{\"op\": \"add\"}"),
+        ("application/merge-patch+json", b"[1, 2]"),
+        (
+            "application/strategic-merge-patch+json",
+            b"{\"metadata\": {\"labels\": {\"$patch\": \"delete\"}}}",
+        ),
+        ("application/apply-patch+yaml", b"- a\n- b\n"),
+        ("application/octet-stream", b"\x00\x01"),
+    ];
+    let nested = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    for (method, path) in [
+        ("POST", "/api/v1/namespaces/default/configmaps"),
+        ("PUT", item),
+        ("PATCH", item),
+        ("PATCH", "/apis/apps/v1/namespaces/default/deployments/none"),
+    ] {
+        for (content_type, body) in bodies
+            .iter()
+            .copied()
+            .chain([("application/json", nested.as_bytes())])
+        {
+            let path = if content_type == "application/apply-patch+yaml" {
+                format!("{path}?fieldManager=t")
+            } else {
+                path.to_owned()
+            };
+            let (code, _, reply) = common::http_request(port, method, &path, content_type, body);
+            assert!(
+                (200..500).contains(&code),
+                "{method} {path} {content_type}: {code} {reply}"
+            );
+            if code >= 400 {
+                let status: serde_json::Value = serde_json::from_str(&reply).unwrap_or_else(|e| {
+                    panic!("{method} {content_type}: not a Status ({e}): {reply}")
+                });
+                assert_eq!(
+                    (status["kind"].as_str(), status["code"].as_u64()),
+                    (Some("Status"), Some(u64::from(code))),
+                    "{reply}"
+                );
+            }
+        }
+    }
+    for path in [
+        "/apis",
+        "/apis/nope",
+        "/apis/nope/v1",
+        "/api/v2",
+        "/apis/apps/v1/namespaces/default/deployments/x/bogus",
+        "/openapi/v3/apis/nope/v1",
+        "/%ff%fe",
+        "/api/v1/namespaces/default/configmaps?limit=abc&continue=%%%",
+    ] {
+        let (code, _, reply) = common::http_request(port, "GET", path, "application/json", b"");
+        assert!(code < 500, "GET {path}: {code} {reply}");
+    }
+    // still serving, and the object is intact
+    let (code, _, reply) = common::http_request(port, "GET", item, "application/json", b"");
+    assert_eq!(code, 200, "{reply}");
+}

@@ -43,6 +43,26 @@ fn hash_of(v: &Value) -> String {
         .collect()
 }
 
+/// The object at `path`, replacing whatever is not an object on the way (user input may put
+/// anything there).
+fn object_at<'a>(value: &'a mut Value, path: &[&str]) -> &'a mut serde_json::Map<String, Value> {
+    let mut node = value;
+    for key in path {
+        if !node.is_object() {
+            *node = json!({});
+        }
+        node = node
+            .as_object_mut()
+            .expect("object")
+            .entry((*key).to_owned())
+            .or_insert(Value::Null);
+    }
+    if !node.is_object() {
+        *node = json!({});
+    }
+    node.as_object_mut().expect("object")
+}
+
 /// Runs the simulated controllers until the task is aborted.
 pub async fn run(shared: Arc<Shared>) {
     let mut first_seen: HashMap<(String, i64), Instant> = HashMap::new();
@@ -174,15 +194,23 @@ fn deployments(
         if d["metadata"]["deletionTimestamp"].is_string() || !due(first_seen, &d, delay) {
             continue;
         }
+        if !d["spec"]["template"].is_object()
+            || !d["spec"]["selector"].is_object()
+            || !d["spec"]["template"]["metadata"].is_object()
+                && !d["spec"]["template"]["metadata"].is_null()
+        {
+            continue;
+        }
         let name = d["metadata"]["name"].as_str().unwrap_or("").to_owned();
         let n = replicas(&d);
         let failing = fails(&d);
         let hash = hash_of(&d["spec"]["template"]);
         let rs_name = format!("{name}-{hash}");
         let mut template = d["spec"]["template"].clone();
-        template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+        object_at(&mut template, &["metadata", "labels"])
+            .insert("pod-template-hash".into(), json!(hash));
         let mut selector = d["spec"]["selector"].clone();
-        selector["matchLabels"]["pod-template-hash"] = json!(hash);
+        object_at(&mut selector, &["matchLabels"]).insert("pod-template-hash".into(), json!(hash));
         let ready = if failing { 0 } else { n };
         let owner = json!([{"apiVersion": "apps/v1", "kind": "Deployment", "name": name, "uid": d["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true}]);
         // the current ReplicaSet

@@ -37,6 +37,9 @@ fn rename(obj: &Value, from_index: usize) -> Value {
 
 /// An `events.k8s.io/v1` Event in the core form.
 pub fn to_core(event: &Value) -> Value {
+    if !event.is_object() {
+        return event.clone();
+    }
     let mut core = rename(event, 0);
     if core.get("source").is_none()
         && let Some(component) = event.get("reportingController")
@@ -50,6 +53,9 @@ pub fn to_core(event: &Value) -> Value {
 
 /// A core Event in the `events.k8s.io/v1` form.
 pub fn from_core(core: &Value) -> Value {
+    if !core.is_object() {
+        return core.clone();
+    }
     let mut event = rename(core, 1);
     if event.get("reportingController").is_none()
         && let Some(component) = core["source"].get("component")

@@ -185,9 +185,33 @@ fn verb_of(method: &Method, target: &Target, query: &HashMap<String, String>) ->
     }
 }
 
-/// The one handler behind every path.
+/// The one handler behind every path. A panic in serving a request answers 500 with a
+/// `Status`, as the API server's panic recovery does, instead of dropping the connection.
 pub async fn handle(
     State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(serve(shared, method, uri, headers, body))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(_) => error_response(&ApiError {
+            code: 500,
+            reason: "InternalError",
+            message: "an error on the server has prevented the request from succeeding".into(),
+            details: None,
+            retry_after: None,
+        }),
+    }
+}
+
+async fn serve(
+    shared: Arc<Shared>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -361,7 +385,7 @@ fn resource_request(
             let name = target.name.as_deref().unwrap_or("");
             let obj = shared.read().get(&t, &namespace, name)?;
             if sub == Some("scale") {
-                return Ok(json_response(200, &scale_of(&t, &obj)));
+                return Ok(json_response(200, &scale_of(&obj)));
             }
             if table::wants_table(accept) {
                 let rv = obj["metadata"]["resourceVersion"]
@@ -382,6 +406,7 @@ fn resource_request(
             let mut obj = decode_body(headers, body)?;
             check_type_meta(&t, &obj)?;
             check_namespace_match(&t, &namespace, &obj)?;
+            require_object(&obj)?;
             obj["apiVersion"] = json!(t.api_version());
             obj["kind"] = json!(t.kind);
             managed::record_update(
@@ -402,6 +427,7 @@ fn resource_request(
             let mut obj = decode_body(headers, body)?;
             check_type_meta(&t, &obj)?;
             check_namespace_match(&t, &namespace, &obj)?;
+            require_object(&obj)?;
             obj["apiVersion"] = json!(t.api_version());
             obj["kind"] = json!(t.kind);
             let result = shared.write_strict(strict, |s| {
@@ -411,7 +437,7 @@ fn resource_request(
                     next["spec"]["replicas"] = obj["spec"]["replicas"].clone();
                     return s
                         .update(&t, &namespace, name, next, None, dry_run)
-                        .map(|o| scale_of(&t, &o));
+                        .map(|o| scale_of(&o));
                 }
                 managed::record_update(
                     &old,
@@ -463,7 +489,7 @@ fn resource_request(
     }
 }
 
-fn scale_of(t: &ResourceType, obj: &Value) -> Value {
+fn scale_of(obj: &Value) -> Value {
     let selector = obj["spec"]["selector"]["matchLabels"].as_object().map(|m| {
         m.iter()
             .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
@@ -475,8 +501,22 @@ fn scale_of(t: &ResourceType, obj: &Value) -> Value {
         "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"], "resourceVersion": obj["metadata"]["resourceVersion"], "uid": obj["metadata"]["uid"]},
         "spec": {"replicas": obj["spec"]["replicas"]},
         "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector.unwrap_or_default()},
-        "_type": t.kind,
     })
+}
+
+/// Bodies that stand for an object must be JSON objects.
+fn require_object(obj: &Value) -> Result<(), ApiError> {
+    if obj.is_object()
+        && (obj
+            .get("metadata")
+            .is_none_or(|m| m.is_object() || m.is_null()))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "the object must be a JSON object with a metadata object",
+        ))
+    }
 }
 
 fn check_type_meta(t: &ResourceType, obj: &Value) -> Result<(), ApiError> {
@@ -764,8 +804,9 @@ fn patch_request(
                 if sub == Some("scale") {
                     let mut obj = old.clone();
                     obj["spec"]["replicas"] = next["spec"]["replicas"].clone();
-                    return s.update(t, namespace, &name, obj, None, dry_run).map(|o| scale_of(t, &o));
+                    return s.update(t, namespace, &name, obj, None, dry_run).map(|o| scale_of(&o));
                 }
+                require_object(&next)?;
                 managed::record_update(&old, &mut next, manager, &t.api_version(), Schema::of(t), sub, &now);
                 s.update(t, namespace, &name, next, sub, dry_run)
             })?;

@@ -555,6 +555,9 @@ impl Store {
 
     /// Services get a ClusterIP at creation, as the API server allocates one.
     fn allocate_cluster_ip(&mut self, svc: &mut Value) {
+        if !svc["spec"].is_object() {
+            svc["spec"] = json!({});
+        }
         let type_ = svc["spec"]["type"]
             .as_str()
             .unwrap_or("ClusterIP")
@@ -758,7 +761,7 @@ impl Store {
                 }
             }
         }
-        if t.group.is_empty() && t.resource == "services" {
+        if t.group.is_empty() && t.resource == "services" && next["spec"].is_object() {
             // the allocated ClusterIP is immutable; writers that omit it keep it
             for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
                 if next["spec"]
