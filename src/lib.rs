@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod controller;
+pub mod engine;
 pub mod server;
 pub mod shard;
 pub mod source;

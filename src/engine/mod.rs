@@ -1,0 +1,5 @@
+//! The template engine: Go `text/template` semantics, Sprig's and Helm's functions, chart
+//! loading and rendering, byte-identical to Helm v4.2.3. Pure by design: no kube, tokio or
+//! network code, so it can be tested and benchmarked alone and shared by concurrent renders.
+
+pub mod lex;
