@@ -3,3 +3,4 @@
 //! network code, so it can be tested and benchmarked alone and shared by concurrent renders.
 
 pub mod lex;
+pub mod parse;
