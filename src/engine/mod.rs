@@ -4,3 +4,4 @@
 
 pub mod lex;
 pub mod parse;
+pub mod value;
