@@ -619,6 +619,7 @@ impl<'a> Parser<'a, '_> {
                 TokenKind::Char if after.text == "," => {
                     self.next_non_space();
                     pipe.decl.push(v.text.to_string());
+                    self.vars.push(v.text.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             TokenKind::Variable | TokenKind::RightDelim | TokenKind::RightParen => {
@@ -720,10 +721,10 @@ impl<'a> Parser<'a, '_> {
             fields.push(self.next().text[1..].to_owned());
         }
         Ok(Some(match node {
-            Arg::Field(pos, mut idents) => {
+            Arg::Field(_, mut idents) => {
+                // Go positions a field chain at its second element (the chain's start)
                 idents.extend(fields);
-                let _ = pos;
-                Arg::Field(chain_pos.min(pos), idents)
+                Arg::Field(chain_pos, idents)
             }
             Arg::Variable(pos, mut idents) => {
                 idents.extend(fields);
@@ -1052,9 +1053,10 @@ mod tests {
             pipe.to_string(),
             ".Values.image.tag | default \"latest\" | quote"
         );
+        // Go positions a field chain at its second element: ".image" starts at byte 11
         assert_eq!(
             pipe.cmds[0].args[0],
-            Arg::Field(4, vec!["Values".into(), "image".into(), "tag".into()])
+            Arg::Field(11, vec!["Values".into(), "image".into(), "tag".into()])
         );
     }
 

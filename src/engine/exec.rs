@@ -1,0 +1,1020 @@
+//! Execution of parsed templates with Go's `text/template` semantics: actions print values the
+//! way Go does (`<no value>` for a missing one, which Helm then removes), `if`/`with`/`range`
+//! follow Go's truthiness and iteration order (maps by sorted key, integers from 0), variables
+//! are scoped per control structure, field chains walk maps (missing keys give the zero value,
+//! as Helm's `missingkey=zero` does, and walking through nil fails with Go's
+//! `nil pointer evaluating interface {}.x`), and errors carry Go's context:
+//! `template: NAME:LINE:COL: executing "NAME" at <node>: message`.
+//!
+//! Functions beyond Go's builtins come from a [`Functions`] implementation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::parse::{Arg, Branch, Command, Node, Pipe, Tree};
+use super::value::{IntKind, ListKind, Value};
+
+/// An execution error, formatted as Go formats it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ExecError(pub String);
+
+/// Functions callable from templates besides Go's builtins.
+pub trait Functions: Send + Sync {
+    /// Whether `name` is a function (checked at parse time).
+    fn has(&self, name: &str) -> bool;
+    /// Calls `name`; `Err` carries the function's own message (wrapped as `error calling NAME:`).
+    ///
+    /// # Errors
+    /// The function's failure.
+    fn call(&self, name: &str, args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String>;
+}
+
+/// Go's builtin function names.
+pub const BUILTINS: &[&str] = &[
+    "and", "or", "not", "len", "index", "slice", "eq", "ne", "lt", "le", "gt", "ge", "print",
+    "printf", "println", "html", "js", "urlquery", "call",
+];
+
+/// Parsed templates by name, shared by every render.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateSet {
+    trees: HashMap<String, Arc<Tree>>,
+    sources: HashMap<String, Arc<str>>,
+}
+
+impl TemplateSet {
+    /// Adds a tree (a later tree of the same name replaces an earlier one, as in Go's
+    /// `text/template`, unless the later one is empty); `source` is the text it was parsed from.
+    pub fn add(&mut self, tree: Tree, source: Arc<str>) {
+        if self
+            .trees
+            .get(&tree.name)
+            .is_some_and(|old| !super::parse::is_empty_tree(&old.root))
+            && super::parse::is_empty_tree(&tree.root)
+        {
+            return;
+        }
+        self.sources.insert(tree.parse_name.clone(), source);
+        self.trees.insert(tree.name.clone(), Arc::new(tree));
+    }
+
+    /// A tree by name.
+    pub fn get(&self, name: &str) -> Option<&Arc<Tree>> {
+        self.trees.get(name)
+    }
+
+    /// Whether a template of this name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
+    }
+}
+
+/// Resource limits of one render.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Nested `template`/`include`/`tpl` depth (Go's own limit is 100000; Helm caps includes at 1000).
+    pub max_depth: usize,
+    /// Largest output of one template, in bytes.
+    pub max_output: usize,
+    /// When the render must stop.
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 1000,
+            max_output: 64 << 20,
+            deadline: None,
+        }
+    }
+}
+
+/// The state a function may use: the template set, limits and the current depth.
+pub struct Context<'a> {
+    /// The templates of the render.
+    pub set: &'a TemplateSet,
+    /// Additional functions.
+    pub funcs: &'a dyn Functions,
+    /// Limits.
+    pub limits: Limits,
+    /// Current nesting depth.
+    pub depth: usize,
+}
+
+/// Control flow out of a list.
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+}
+
+struct State<'c, 'a> {
+    ctx: &'c mut Context<'a>,
+    tree: Arc<Tree>,
+    source: Arc<str>,
+    vars: Vec<(String, Value)>,
+    out: &'c mut String,
+}
+
+/// Runs template `name` with `data` as dot, appending to `out`.
+///
+/// # Errors
+/// Go's execution errors, with their context.
+pub fn execute(
+    ctx: &mut Context<'_>,
+    name: &str,
+    data: &Value,
+    out: &mut String,
+) -> Result<(), ExecError> {
+    let Some(tree) = ctx.set.get(name).cloned() else {
+        return Err(ExecError(format!(
+            "template: no template {} associated with template {}",
+            super::lex::go_quote(name),
+            super::lex::go_quote(name)
+        )));
+    };
+    let source = ctx
+        .set
+        .sources
+        .get(&tree.parse_name)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(""));
+    let mut state = State {
+        ctx,
+        tree: Arc::clone(&tree),
+        source,
+        vars: vec![("$".into(), data.clone())],
+        out,
+    };
+    state.walk_list(data, &tree.root).map(|_| ())
+}
+
+impl State<'_, '_> {
+    /// `template: NAME:LINE:COL: executing "NAME" at <node>: message`.
+    fn error(
+        &self,
+        pos: usize,
+        node: &dyn std::fmt::Display,
+        message: impl std::fmt::Display,
+    ) -> ExecError {
+        let text = &self.source[..pos.min(self.source.len())];
+        let line = 1 + text.matches('\n').count();
+        let col = match text.rfind('\n') {
+            Some(i) => pos - i - 1,
+            None => pos,
+        };
+        ExecError(format!(
+            "template: {}:{line}:{col}: executing {} at <{node}>: {message}",
+            self.tree.parse_name,
+            super::lex::go_quote(&self.tree.name)
+        ))
+    }
+
+    fn check_limits(&self, pos: usize, node: &dyn std::fmt::Display) -> Result<(), ExecError> {
+        if self.out.len() > self.ctx.limits.max_output {
+            return Err(self.error(
+                pos,
+                node,
+                format!(
+                    "output exceeds the limit of {} bytes",
+                    self.ctx.limits.max_output
+                ),
+            ));
+        }
+        if self
+            .ctx
+            .limits
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() > d)
+        {
+            return Err(self.error(pos, node, "render deadline exceeded"));
+        }
+        Ok(())
+    }
+
+    fn walk_list(&mut self, dot: &Value, nodes: &[Node]) -> Result<Flow, ExecError> {
+        for node in nodes {
+            match self.walk(dot, node)? {
+                Flow::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn walk(&mut self, dot: &Value, node: &Node) -> Result<Flow, ExecError> {
+        match node {
+            Node::Text(_, text) => self.out.push_str(text),
+            Node::Action(pipe) => {
+                let value = self.eval_pipeline(dot, pipe)?;
+                if pipe.decl.is_empty() {
+                    print_value(self.out, &value);
+                }
+                self.check_limits(pipe.pos, pipe)?;
+            }
+            Node::If(branch) => return self.walk_if_or_with(dot, branch, false),
+            Node::With(branch) => return self.walk_if_or_with(dot, branch, true),
+            Node::Range(branch) => return self.walk_range(dot, branch),
+            Node::Template {
+                pos, name, pipe, ..
+            } => {
+                let data = match pipe {
+                    Some(p) => self.eval_pipeline(dot, p)?,
+                    None => Value::Nil,
+                };
+                let shown = TemplateCall(name);
+                if self.ctx.depth >= self.ctx.limits.max_depth {
+                    return Err(self.error(
+                        *pos,
+                        &shown,
+                        format!(
+                            "exceeded maximum template depth ({})",
+                            self.ctx.limits.max_depth
+                        ),
+                    ));
+                }
+                let Some(tree) = self.ctx.set.get(name).cloned() else {
+                    return Err(self.error(
+                        *pos,
+                        &shown,
+                        format!("template {} not defined", super::lex::go_quote(name)),
+                    ));
+                };
+                let source = self
+                    .ctx
+                    .set
+                    .sources
+                    .get(&tree.parse_name)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(""));
+                self.ctx.depth += 1;
+                let saved_tree = std::mem::replace(&mut self.tree, Arc::clone(&tree));
+                let saved_source = std::mem::replace(&mut self.source, source);
+                let saved_vars =
+                    std::mem::replace(&mut self.vars, vec![("$".into(), data.clone())]);
+                let result = self.walk_list(&data, &tree.root);
+                self.vars = saved_vars;
+                self.source = saved_source;
+                self.tree = saved_tree;
+                self.ctx.depth -= 1;
+                result?;
+            }
+            Node::Break(..) => return Ok(Flow::Break),
+            Node::Continue(..) => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn walk_if_or_with(
+        &mut self,
+        dot: &Value,
+        branch: &Branch,
+        with: bool,
+    ) -> Result<Flow, ExecError> {
+        let mark = self.vars.len();
+        let value = self.eval_pipeline(dot, &branch.pipe)?;
+        let result = if value.is_true() {
+            if with {
+                self.walk_list(&value, &branch.list)
+            } else {
+                self.walk_list(dot, &branch.list)
+            }
+        } else if let Some(else_list) = &branch.else_list {
+            self.walk_list(dot, else_list)
+        } else {
+            Ok(Flow::Normal)
+        };
+        self.vars.truncate(mark);
+        result
+    }
+
+    fn walk_range(&mut self, dot: &Value, branch: &Branch) -> Result<Flow, ExecError> {
+        let mark = self.vars.len();
+        let value = self.eval_pipeline(dot, &branch.pipe)?;
+        // the range variables are declared by the pipeline; they are reassigned per element
+        let decl = branch.pipe.decl.clone();
+        let items: Vec<(Value, Value)> = match &value {
+            Value::List(items, _) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::int(i as i64), v.clone()))
+                .collect(),
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| (Value::string(k.as_str()), v.clone()))
+                .collect(),
+            Value::Int(n, _) => (0..*n).map(|i| (Value::int(i), Value::int(i))).collect(),
+            Value::Nil => Vec::new(),
+            other => {
+                self.vars.truncate(mark);
+                return Err(self.error(
+                    branch.pipe.pos,
+                    &branch.pipe,
+                    format!("range can't iterate over {other}"),
+                ));
+            }
+        };
+        let mut ran = false;
+        for (key, elem) in items {
+            ran = true;
+            self.bind_range_vars(&decl, mark, &key, &elem);
+            let inner_mark = self.vars.len();
+            let flow = self.walk_list(&elem, &branch.list)?;
+            self.vars.truncate(inner_mark);
+            if matches!(flow, Flow::Break) {
+                break;
+            }
+        }
+        if !ran && let Some(else_list) = &branch.else_list {
+            self.vars.truncate(mark);
+            let flow = self.walk_list(dot, else_list)?;
+            self.vars.truncate(mark);
+            return Ok(flow);
+        }
+        self.vars.truncate(mark);
+        Ok(Flow::Normal)
+    }
+
+    fn bind_range_vars(&mut self, decl: &[String], mark: usize, key: &Value, elem: &Value) {
+        self.vars.truncate(mark);
+        match decl {
+            [v] => self.vars.push((v.clone(), elem.clone())),
+            [k, v] => {
+                self.vars.push((k.clone(), key.clone()));
+                self.vars.push((v.clone(), elem.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value, ExecError> {
+        let mut value: Option<Value> = None;
+        for cmd in &pipe.cmds {
+            value = Some(self.eval_command(dot, cmd, value)?);
+        }
+        let value = value.unwrap_or_default();
+        for name in &pipe.decl {
+            if pipe.is_assign {
+                match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+                    Some(slot) => slot.1 = value.clone(),
+                    None => {
+                        return Err(self.error(
+                            pipe.pos,
+                            pipe,
+                            format!("undefined variable: {name}"),
+                        ));
+                    }
+                }
+            } else {
+                self.vars.push((name.clone(), value.clone()));
+            }
+        }
+        Ok(value)
+    }
+
+    fn eval_command(
+        &mut self,
+        dot: &Value,
+        cmd: &Command,
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        let first = &cmd.args[0];
+        match first {
+            Arg::Field(pos, idents) => {
+                self.eval_field_chain(dot, dot, *pos, first, idents, &cmd.args[1..], last)
+            }
+            Arg::Chain(pos, node, fields) => {
+                let base = self.eval_arg(dot, node)?;
+                self.eval_field_chain(dot, &base, *pos, first, fields, &cmd.args[1..], last)
+            }
+            Arg::Variable(pos, idents) => {
+                let value = self.variable(*pos, first, &idents[0])?;
+                if idents.len() == 1 {
+                    self.not_a_function(cmd, last.as_ref())?;
+                    return Ok(value);
+                }
+                self.eval_field_chain(dot, &value, *pos, first, &idents[1..], &cmd.args[1..], last)
+            }
+            Arg::Identifier(_, name) => self.eval_function(dot, name, cmd, last),
+            Arg::Pipe(pipe) => {
+                self.not_a_function(cmd, last.as_ref())?;
+                self.eval_pipeline(dot, pipe)
+            }
+            _ => {
+                self.not_a_function(cmd, last.as_ref())?;
+                self.eval_literal(dot, first)
+            }
+        }
+    }
+
+    fn not_a_function(&self, cmd: &Command, last: Option<&Value>) -> Result<(), ExecError> {
+        if cmd.args.len() > 1 || last.is_some() {
+            return Err(self.error(
+                cmd.pos,
+                cmd,
+                format!("can't give argument to non-function {}", cmd.args[0]),
+            ));
+        }
+        Ok(())
+    }
+
+    fn eval_literal(&self, dot: &Value, arg: &Arg) -> Result<Value, ExecError> {
+        Ok(match arg {
+            Arg::Dot(_) => dot.clone(),
+            Arg::Nil(pos) => return Err(self.error(*pos, arg, "nil is not a command")),
+            Arg::Bool(_, b) => Value::Bool(*b),
+            Arg::String(_, _, s) => Value::string(s.as_str()),
+            Arg::Number(pos, n) => {
+                if n.is_char {
+                    Value::Int(n.int.unwrap_or(0), IntKind::Int32)
+                } else if let Some(c) = n.complex
+                    && c.1 != 0.0
+                {
+                    return Err(self.error(*pos, arg, "complex constants are not supported"));
+                } else if n.float.is_some()
+                    && n.text.contains(['.', 'e', 'E', 'p', 'P'])
+                    && !n.text.starts_with("0x")
+                    && !n.text.starts_with("0X")
+                {
+                    Value::Float(n.float.unwrap_or(0.0))
+                } else if let Some(i) = n.int {
+                    Value::int(i)
+                } else if let Some(u) = n.uint {
+                    Value::Uint(u)
+                } else {
+                    Value::Float(n.float.unwrap_or(0.0))
+                }
+            }
+            _ => return Err(self.error(arg.pos(), arg, "can't evaluate command")),
+        })
+    }
+
+    fn variable(&self, pos: usize, node: &Arg, name: &str) -> Result<Value, ExecError> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| self.error(pos, node, format!("undefined variable: {name}")))
+    }
+
+    /// Evaluates an argument of a function call (or a chain's base).
+    fn eval_arg(&mut self, dot: &Value, arg: &Arg) -> Result<Value, ExecError> {
+        match arg {
+            Arg::Field(pos, idents) => {
+                self.eval_field_chain(dot, dot, *pos, arg, idents, &[], None)
+            }
+            Arg::Variable(pos, idents) => {
+                let value = self.variable(*pos, arg, &idents[0])?;
+                if idents.len() == 1 {
+                    return Ok(value);
+                }
+                self.eval_field_chain(dot, &value, *pos, arg, &idents[1..], &[], None)
+            }
+            Arg::Chain(pos, node, fields) => {
+                let base = self.eval_arg(dot, node)?;
+                self.eval_field_chain(dot, &base, *pos, arg, fields, &[], None)
+            }
+            Arg::Pipe(pipe) => self.eval_pipeline(dot, pipe),
+            Arg::Identifier(_, name) => {
+                let cmd = Command {
+                    pos: arg.pos(),
+                    args: vec![arg.clone()],
+                };
+                self.eval_function(dot, name, &cmd, None)
+            }
+            other => self.eval_literal(dot, other),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field_chain(
+        &mut self,
+        _dot: &Value,
+        receiver: &Value,
+        pos: usize,
+        node: &Arg,
+        idents: &[String],
+        args: &[Arg],
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        let mut current = receiver.clone();
+        for (i, ident) in idents.iter().enumerate() {
+            let is_last = i + 1 == idents.len();
+            let has_args = is_last && (!args.is_empty() || last.is_some());
+            current = match &current {
+                Value::Map(m) => {
+                    if has_args {
+                        return Err(self.error(
+                            pos,
+                            node,
+                            format!("{ident} is not a method but has arguments"),
+                        ));
+                    }
+                    m.get(ident).cloned().unwrap_or(Value::Nil)
+                }
+                Value::Nil => {
+                    return Err(self.error(
+                        pos,
+                        node,
+                        format!("nil pointer evaluating interface {{}}.{ident}"),
+                    ));
+                }
+                other => {
+                    // values out of maps, variables and dot are interface-typed in Go; only a
+                    // parenthesized pipeline yields a concrete type at the start of a chain
+                    let concrete = i == 0
+                        && matches!(node, Arg::Chain(_, base, _) if matches!(base.as_ref(), Arg::Pipe(_)));
+                    let type_name = if concrete {
+                        other.type_name()
+                    } else {
+                        "interface {}"
+                    };
+                    return Err(self.error(
+                        pos,
+                        node,
+                        format!("can't evaluate field {ident} in type {type_name}"),
+                    ));
+                }
+            };
+        }
+        Ok(current)
+    }
+
+    fn eval_function(
+        &mut self,
+        dot: &Value,
+        name: &str,
+        cmd: &Command,
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        // `and` and `or` evaluate their arguments lazily, as Go does
+        if name == "and" || name == "or" {
+            let mut value = Value::Nil;
+            let n = cmd.args.len() - 1 + usize::from(last.is_some());
+            if n == 0 {
+                return Err(self.error(
+                    cmd.pos,
+                    cmd,
+                    format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
+            }
+            for arg in &cmd.args[1..] {
+                value = self.eval_arg(dot, arg)?;
+                if value.is_true() == (name == "or") {
+                    return Ok(value);
+                }
+            }
+            if let Some(l) = last {
+                value = l;
+            }
+            return Ok(value);
+        }
+        let mut args = Vec::with_capacity(cmd.args.len());
+        for arg in &cmd.args[1..] {
+            args.push(self.eval_arg(dot, arg)?);
+        }
+        if let Some(l) = last {
+            args.push(l);
+        }
+        let result = if BUILTINS.contains(&name) {
+            builtin(name, &args)
+        } else {
+            self.ctx.funcs.call(name, &args, self.ctx)
+        };
+        result
+            .map_err(|message| self.error(cmd.pos, cmd, format!("error calling {name}: {message}")))
+    }
+}
+
+struct TemplateCall<'a>(&'a str);
+
+impl std::fmt::Display for TemplateCall<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{{{template {}}}}}", super::lex::go_quote(self.0))
+    }
+}
+
+/// How an action prints a value: Go's `fmt.Fprint`, with `<no value>` for nil.
+fn print_value(out: &mut String, value: &Value) {
+    use std::fmt::Write;
+    match value {
+        Value::Nil => out.push_str("<no value>"),
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+}
+
+/// Go's builtin functions that need no template state.
+fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
+    let want = |n: usize| -> Result<(), String> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(format!(
+                "wrong number of args for {name}: want {n} got {}",
+                args.len()
+            ))
+        }
+    };
+    match name {
+        "not" => {
+            want(1)?;
+            Ok(Value::Bool(!args[0].is_true()))
+        }
+        "len" => {
+            want(1)?;
+            match &args[0] {
+                Value::String(s) => Ok(Value::int(s.len() as i64)),
+                Value::List(l, _) => Ok(Value::int(l.len() as i64)),
+                Value::Map(m) => Ok(Value::int(m.len() as i64)),
+                other => Err(format!("len of type {}", other.type_name())),
+            }
+        }
+        "index" => {
+            let Some((first, keys)) = args.split_first() else {
+                return Err("wrong number of args for index: want at least 1 got 0".into());
+            };
+            let mut item = first.clone();
+            for key in keys {
+                item = match (&item, key) {
+                    (Value::Map(m), Value::String(k)) => m.get(&**k).cloned().unwrap_or(Value::Nil),
+                    (Value::Map(_), other) => {
+                        return Err(format!(
+                            "value has type {}; should be string",
+                            other.type_name()
+                        ));
+                    }
+                    (Value::List(l, _), k) => {
+                        let i = int_of(k).ok_or_else(|| {
+                            format!("cannot index slice/array with type {}", k.type_name())
+                        })?;
+                        if i < 0 || i as usize >= l.len() {
+                            return Err(format!("index out of range: {i}"));
+                        }
+                        l[i as usize].clone()
+                    }
+                    (Value::String(s), k) => {
+                        let i = int_of(k).ok_or_else(|| {
+                            format!("cannot index slice/array with type {}", k.type_name())
+                        })?;
+                        if i < 0 || i as usize >= s.len() {
+                            return Err(format!("index out of range: {i}"));
+                        }
+                        Value::Int(i64::from(s.as_bytes()[i as usize]), IntKind::Uint8)
+                    }
+                    (Value::Nil, _) => return Err("index of untyped nil".into()),
+                    (other, _) => {
+                        return Err(format!("can't index item of type {}", other.type_name()));
+                    }
+                };
+            }
+            Ok(item)
+        }
+        "eq" => {
+            let Some((first, rest)) = args.split_first() else {
+                return Err("missing argument for comparison".into());
+            };
+            if rest.is_empty() {
+                return Err("missing argument for comparison".into());
+            }
+            for other in rest {
+                if compare_eq(first, other)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        }
+        "ne" => {
+            want(2)?;
+            Ok(Value::Bool(!compare_eq(&args[0], &args[1])?))
+        }
+        "lt" | "le" | "gt" | "ge" => {
+            want(2)?;
+            let ord = compare_order(&args[0], &args[1])?;
+            Ok(Value::Bool(match name {
+                "lt" => ord.is_lt(),
+                "le" => ord.is_le(),
+                "gt" => ord.is_gt(),
+                _ => ord.is_ge(),
+            }))
+        }
+        "print" => Ok(Value::string(sprint(args))),
+        "println" => Ok(Value::string({
+            let mut s = args
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            s.push('\n');
+            s
+        })),
+        "printf" | "slice" | "html" | "js" | "urlquery" | "call" => {
+            Err(format!("{name} is not implemented yet"))
+        }
+        _ => Err(format!("function {name} not defined")),
+    }
+}
+
+/// Go's `fmt.Sprint`: spaces between operands when neither side is a string.
+pub fn sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 && !matches!(a, Value::String(_)) && !matches!(args[i - 1], Value::String(_)) {
+            out.push(' ');
+        }
+        match a {
+            Value::Nil => out.push_str("<nil>"),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    out
+}
+
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i, _) => Some(*i),
+        Value::Uint(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
+#[derive(PartialEq)]
+enum Basic {
+    Bool,
+    Int,
+    Uint,
+    Float,
+    String,
+}
+
+fn basic_kind(v: &Value) -> Option<Basic> {
+    Some(match v {
+        Value::Bool(_) => Basic::Bool,
+        Value::Int(..) => Basic::Int,
+        Value::Uint(_) => Basic::Uint,
+        Value::Float(_) => Basic::Float,
+        Value::String(_) => Basic::String,
+        _ => return None,
+    })
+}
+
+/// Go's `eq` for two values: basic kinds compare by value (signed and unsigned integers across
+/// each other), different kinds are `incompatible types for comparison`, nil equals only nil.
+fn compare_eq(a: &Value, b: &Value) -> Result<bool, String> {
+    match (basic_kind(a), basic_kind(b)) {
+        (Some(ka), Some(kb)) => match (a, b) {
+            (Value::Int(x, _), Value::Uint(y)) => Ok(*x >= 0 && *x as u64 == *y),
+            (Value::Uint(x), Value::Int(y, _)) => Ok(*y >= 0 && *y as u64 == *x),
+            (Value::Int(x, kx), Value::Int(y, ky))
+                if kx == ky || matches!((kx, ky), (IntKind::Int, _) | (_, IntKind::Int)) =>
+            {
+                Ok(x == y)
+            }
+            _ if ka != kb => Err(format!(
+                "incompatible types for comparison: {} and {}",
+                a.type_name(),
+                b.type_name()
+            )),
+            (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
+            (Value::Float(x), Value::Float(y)) => Ok(x == y),
+            (Value::String(x), Value::String(y)) => Ok(x == y),
+            (Value::Uint(x), Value::Uint(y)) => Ok(x == y),
+            (Value::Int(x, _), Value::Int(y, _)) => Ok(x == y),
+            _ => Err(format!(
+                "incompatible types for comparison: {} and {}",
+                a.type_name(),
+                b.type_name()
+            )),
+        },
+        (None, None) if matches!((a, b), (Value::Nil, Value::Nil)) => Ok(true),
+        (None, _) | (_, None) if matches!(a, Value::Nil) || matches!(b, Value::Nil) => Ok(false),
+        _ => Err("non-comparable types".into()),
+    }
+}
+
+/// Go's `lt` and friends: only basic kinds of the same kind (integers across signedness).
+fn compare_order(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
+    match (a, b) {
+        (Value::Int(x, _), Value::Int(y, _)) => Ok(x.cmp(y)),
+        (Value::Uint(x), Value::Uint(y)) => Ok(x.cmp(y)),
+        (Value::Int(x, _), Value::Uint(y)) => Ok(if *x < 0 {
+            std::cmp::Ordering::Less
+        } else {
+            (*x as u64).cmp(y)
+        }),
+        (Value::Uint(x), Value::Int(y, _)) => Ok(if *y < 0 {
+            std::cmp::Ordering::Greater
+        } else {
+            x.cmp(&(*y as u64))
+        }),
+        (Value::Float(x), Value::Float(y)) => x
+            .partial_cmp(y)
+            .ok_or_else(|| "incompatible types for comparison".to_owned()),
+        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+        _ if basic_kind(a).is_none() || basic_kind(b).is_none() => {
+            Err("invalid type for comparison".into())
+        }
+        _ => Err(format!(
+            "incompatible types for comparison: {} and {}",
+            a.type_name(),
+            b.type_name()
+        )),
+    }
+}
+
+impl ListKind {
+    /// Whether the list holds strings only (Go's `[]string`).
+    pub fn is_string(self) -> bool {
+        matches!(self, ListKind::String)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::parse::parse;
+
+    struct NoFunctions;
+    impl Functions for NoFunctions {
+        fn has(&self, _: &str) -> bool {
+            false
+        }
+        fn call(&self, name: &str, _: &[Value], _: &mut Context<'_>) -> Result<Value, String> {
+            Err(format!("{name} missing"))
+        }
+    }
+
+    fn render(text: &str, data: serde_json::Value) -> Result<String, String> {
+        let parsed = parse("t", text, &|n| BUILTINS.contains(&n)).map_err(|e| e.to_string())?;
+        let source: Arc<str> = Arc::from(text);
+        let mut set = TemplateSet::default();
+        for (_, tree) in parsed.defined {
+            set.add(tree, Arc::clone(&source));
+        }
+        set.add(parsed.main, Arc::clone(&source));
+        let mut ctx = Context {
+            set: &set,
+            funcs: &NoFunctions,
+            limits: Limits::default(),
+            depth: 0,
+        };
+        let mut out = String::new();
+        execute(&mut ctx, "t", &Value::from_json(&data), &mut out).map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    fn ok(text: &str, data: serde_json::Value) -> String {
+        render(text, data).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn actions_print_values_as_go_does() {
+        let data = serde_json::json!({"s": "x", "n": 8080, "f": 1000000, "b": true, "l": [1, "a"], "m": {"k": 1}});
+        assert_eq!(
+            ok(
+                "{{ .s }} {{ .n }} {{ .f }} {{ .b }} {{ .l }} {{ .m }}",
+                data
+            ),
+            "x 8080 1e+06 true [1 a] map[k:1]"
+        );
+        assert_eq!(ok("{{ .missing }}", serde_json::json!({})), "<no value>");
+        assert_eq!(
+            ok(
+                "{{ 3 }} {{ 1.5 }} {{ 'a' }} {{ \"q\" }} {{ true }}",
+                serde_json::json!({})
+            ),
+            "3 1.5 97 q true"
+        );
+    }
+
+    #[test]
+    fn control_structures_follow_go() {
+        let data =
+            serde_json::json!({"l": ["a", "b", "c"], "m": {"z": 1, "a": 2}, "e": [], "s": "x"});
+        assert_eq!(ok("{{ range .l }}{{ . }}{{ end }}", data.clone()), "abc");
+        assert_eq!(
+            ok(
+                "{{ range $i, $v := .l }}{{ $i }}={{ $v }};{{ end }}",
+                data.clone()
+            ),
+            "0=a;1=b;2=c;"
+        );
+        assert_eq!(
+            ok(
+                "{{ range $k, $v := .m }}{{ $k }}{{ $v }}{{ end }}",
+                data.clone()
+            ),
+            "a2z1"
+        );
+        assert_eq!(
+            ok("{{ range .e }}x{{ else }}empty{{ end }}", data.clone()),
+            "empty"
+        );
+        assert_eq!(ok("{{ range 3 }}{{ . }}{{ end }}", data.clone()), "012");
+        assert_eq!(
+            ok(
+                "{{ range .l }}{{ if eq . \"b\" }}{{ break }}{{ end }}{{ . }}{{ end }}",
+                data.clone()
+            ),
+            "a"
+        );
+        assert_eq!(
+            ok(
+                "{{ range .l }}{{ if eq . \"b\" }}{{ continue }}{{ end }}{{ . }}{{ end }}",
+                data.clone()
+            ),
+            "ac"
+        );
+        assert_eq!(
+            ok(
+                "{{ with .s }}{{ . }}{{ end }}{{ with .none }}y{{ else }}n{{ end }}",
+                data.clone()
+            ),
+            "xn"
+        );
+        assert_eq!(
+            ok(
+                "{{ if .none }}a{{ else if .s }}b{{ else }}c{{ end }}",
+                data.clone()
+            ),
+            "b"
+        );
+        assert_eq!(
+            ok(
+                "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}",
+                data
+            ),
+            "2"
+        );
+    }
+
+    #[test]
+    fn templates_and_defines_run_with_their_own_dot() {
+        assert_eq!(
+            ok(
+                "{{ define \"d\" }}[{{ . }}]{{ end }}{{ template \"d\" .s }}{{ block \"b\" 1 }}<{{ . }}>{{ end }}",
+                serde_json::json!({"s": "x"})
+            ),
+            "[x]<1>"
+        );
+        assert_eq!(
+            render("{{ template \"none\" }}", serde_json::json!({})).unwrap_err(),
+            "template: t:1:12: executing \"t\" at <{{template \"none\"}}>: template \"none\" not defined"
+        );
+    }
+
+    /// The expected messages and positions were printed by Helm v4.2.3 for the same templates.
+    #[test]
+    fn errors_carry_gos_context() {
+        assert_eq!(
+            render("a\n  {{ .Values.a.b }}", serde_json::json!({"Values": {}})).unwrap_err(),
+            "template: t:2:12: executing \"t\" at <.Values.a.b>: nil pointer evaluating interface {}.b"
+        );
+        assert_eq!(
+            render("{{ .s.x }}", serde_json::json!({"s": "str"})).unwrap_err(),
+            "template: t:1:5: executing \"t\" at <.s.x>: can't evaluate field x in type interface {}"
+        );
+        assert_eq!(
+            render("{{ eq 1 \"a\" }}", serde_json::json!({})).unwrap_err(),
+            "template: t:1:3: executing \"t\" at <eq 1 \"a\">: error calling eq: incompatible types for comparison: int and string"
+        );
+        assert_eq!(
+            render("{{ index .l 5 }}", serde_json::json!({"l": [1]})).unwrap_err(),
+            "template: t:1:3: executing \"t\" at <index .l 5>: error calling index: index out of range: 5"
+        );
+    }
+
+    #[test]
+    fn builtins_compare_and_index_like_go() {
+        let data = serde_json::json!({"n": 3, "l": [10, 20], "m": {"k": "v"}});
+        assert_eq!(
+            ok(
+                "{{ eq .n 3.0 }} {{ lt 1 2 }} {{ gt \"b\" \"a\" }} {{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }}",
+                data.clone()
+            ),
+            "true true true true true"
+        );
+        assert_eq!(
+            ok(
+                "{{ index .l 1 }} {{ index .m \"k\" }} {{ len .l }} {{ len \"héllo\" }}",
+                data.clone()
+            ),
+            "20 v 2 6"
+        );
+        assert_eq!(
+            ok(
+                "{{ and 1 0 }} {{ or 0 \"x\" }} {{ not .none }} {{ and .none .missing.x }}",
+                data.clone()
+            ),
+            "0 x true <no value>"
+        );
+        assert_eq!(
+            ok("{{ print 1 2 \"a\" 3 }}|{{ println \"a\" 1 }}", data),
+            "1 2a3|a 1\n"
+        );
+    }
+}
