@@ -534,20 +534,29 @@ impl<'a> Lexer<'a> {
         State::InsideAction
     }
 
-    fn lex_char(&mut self) -> State {
+    /// A quoted literal whose opening quote was read: backslash escapes, no newlines.
+    fn lex_quoted(&mut self, quote: char, kind: TokenKind, unterminated: &str) -> State {
         loop {
             match self.next() {
                 Some('\\') => match self.next() {
                     Some(c) if c != '\n' => {}
-                    _ => return self.error("unterminated character constant".into()),
+                    _ => return self.error(unterminated.into()),
                 },
-                None | Some('\n') => return self.error("unterminated character constant".into()),
-                Some('\'') => break,
+                None | Some('\n') => return self.error(unterminated.into()),
+                Some(c) if c == quote => break,
                 Some(_) => {}
             }
         }
-        self.emit(TokenKind::CharConstant);
+        self.emit(kind);
         State::InsideAction
+    }
+
+    fn lex_char(&mut self) -> State {
+        self.lex_quoted(
+            '\'',
+            TokenKind::CharConstant,
+            "unterminated character constant",
+        )
     }
 
     fn accept(&mut self, valid: &str) -> bool {
@@ -614,19 +623,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> State {
-        loop {
-            match self.next() {
-                Some('\\') => match self.next() {
-                    Some(c) if c != '\n' => {}
-                    _ => return self.error("unterminated quoted string".into()),
-                },
-                None | Some('\n') => return self.error("unterminated quoted string".into()),
-                Some('"') => break,
-                Some(_) => {}
-            }
-        }
-        self.emit(TokenKind::String);
-        State::InsideAction
+        self.lex_quoted('"', TokenKind::String, "unterminated quoted string")
     }
 
     fn lex_raw_quote(&mut self) -> State {

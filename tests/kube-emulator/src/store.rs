@@ -337,6 +337,24 @@ impl Store {
             .ok_or_else(|| Self::not_found(t, name))
     }
 
+    /// The stored object an update or delete acts on: its effective namespace (empty for
+    /// cluster-scoped types), its key and its current state.
+    fn existing(
+        &self,
+        t: &ResourceType,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(String, ObjectKey, Value), ApiError> {
+        let namespace = if t.namespaced { namespace } else { "" };
+        let key = (namespace.to_owned(), name.to_owned());
+        let old = self
+            .bucket(t)
+            .and_then(|b| b.get(&key))
+            .cloned()
+            .ok_or_else(|| Self::not_found(t, name))?;
+        Ok((namespace.to_owned(), key, old))
+    }
+
     /// Objects in key order, from `start` (exclusive) when continuing a paginated list.
     pub fn list(
         &self,
@@ -677,13 +695,8 @@ impl Store {
                 )
                 .map(|o| events::from_core(&o));
         }
-        let namespace = if t.namespaced { namespace } else { "" };
-        let key = (namespace.to_owned(), name.to_owned());
-        let old = self
-            .bucket(t)
-            .and_then(|b| b.get(&key))
-            .cloned()
-            .ok_or_else(|| Self::not_found(t, name))?;
+        let (namespace, key, old) = self.existing(t, namespace, name)?;
+        let namespace = namespace.as_str();
         if !obj.is_object() {
             return Err(ApiError::bad_request(
                 "the body of the request must be a JSON object",
@@ -856,13 +869,8 @@ impl Store {
                 .delete(&core, namespace, name, options)
                 .map(|o| events::from_core(&o));
         }
-        let namespace = if t.namespaced { namespace } else { "" };
-        let key = (namespace.to_owned(), name.to_owned());
-        let old = self
-            .bucket(t)
-            .and_then(|b| b.get(&key))
-            .cloned()
-            .ok_or_else(|| Self::not_found(t, name))?;
+        let (namespace, key, old) = self.existing(t, namespace, name)?;
+        let namespace = namespace.as_str();
         if options
             .precondition_rv
             .as_deref()
