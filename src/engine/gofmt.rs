@@ -453,6 +453,8 @@ mod tests {
         );
     }
 
+    // 3.14159 is the literal that was rendered by Helm, not an attempt at PI.
+    #[allow(clippy::approx_constant)]
     #[test]
     fn widths_precisions_and_flags() {
         assert_eq!(
