@@ -576,6 +576,24 @@ impl State<'_, '_> {
         for arg in &cmd.args[1..] {
             args.push(self.eval_arg(dot, arg)?);
         }
+        if name == "call" {
+            // no template value is a Go function, so `call` fails as Go's does for data
+            let (Some(target), Some(value)) = (cmd.args.get(1), args.first()) else {
+                return Err(self.error(
+                    cmd.pos,
+                    cmd,
+                    "error calling call: wrong number of args for call: want at least 1 got 0",
+                ));
+            };
+            return Err(self.error(
+                cmd.pos,
+                cmd,
+                format!(
+                    "error calling call: non-function {target} of type {}",
+                    value.type_name()
+                ),
+            ));
+        }
         if let Some(l) = last {
             args.push(l);
         }
@@ -712,11 +730,118 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
             s.push('\n');
             s
         })),
-        "printf" | "slice" | "html" | "js" | "urlquery" | "call" => {
-            Err(format!("{name} is not implemented yet"))
-        }
+        "printf" => match args.split_first() {
+            Some((Value::String(format), rest)) => {
+                Ok(Value::string(super::gofmt::sprintf(format, rest)))
+            }
+            Some((other, _)) => Err(format!(
+                "wrong type for value; expected string; got {}",
+                other.type_name()
+            )),
+            None => Err("wrong number of args for printf: want at least 1 got 0".into()),
+        },
+        // Helm's `slice` is Sprig's, which shadows Go's builtin of the same name
+        "slice" => sprig_slice(args),
+        "html" => Ok(Value::string(html_escape(&escaper_input(args)))),
+        "js" => Ok(Value::string(js_escape(&escaper_input(args)))),
+        "urlquery" => Ok(Value::string(query_escape(&escaper_input(args)))),
         _ => Err(format!("function {name} not defined")),
     }
+}
+
+/// What Go's escaping builtins escape: a lone string as it is, anything else `fmt.Sprint`ed.
+fn escaper_input(args: &[Value]) -> String {
+    match args {
+        [Value::String(s)] => s.to_string(),
+        _ => sprint(args),
+    }
+}
+
+/// Go's `template.HTMLEscapeString`.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `template.JSEscapeString`.
+fn js_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' | '>' | '&' | '=' | '`' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `url.QueryEscape`.
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Sprig's `slice list [start [end]]`.
+fn sprig_slice(args: &[Value]) -> Result<Value, String> {
+    let Some((list, indices)) = args.split_first() else {
+        return Err("wrong number of args for slice: want at least 1 got 0".into());
+    };
+    let Value::List(items, kind) = list else {
+        let kind = match list {
+            Value::Nil => "invalid",
+            other => other.kind_name(),
+        };
+        return Err(format!("list should be type of slice or array but {kind}"));
+    };
+    if items.is_empty() {
+        return Ok(Value::Nil);
+    }
+    let to_index = |v: &Value| -> i64 {
+        match v {
+            Value::Int(i, _) => *i,
+            Value::Uint(u) => *u as i64,
+            Value::Float(f) => *f as i64,
+            Value::String(s) => s.parse().unwrap_or(0),
+            _ => 0,
+        }
+    };
+    let start = indices.first().map_or(0, to_index);
+    let end = if indices.len() < 2 {
+        items.len() as i64
+    } else {
+        to_index(&indices[1])
+    };
+    if start < 0 || end < start || end > items.len() as i64 {
+        return Err("reflect.Value.Slice: slice index out of bounds".into());
+    }
+    Ok(Value::List(
+        Arc::new(items[start as usize..end as usize].to_vec()),
+        *kind,
+    ))
 }
 
 /// Go's `fmt.Sprint`: spaces between operands when neither side is a string.
@@ -1015,6 +1140,44 @@ mod tests {
         assert_eq!(
             ok("{{ print 1 2 \"a\" 3 }}|{{ println \"a\" 1 }}", data),
             "1 2a3|a 1\n"
+        );
+    }
+
+    /// Expected strings and errors as Helm v4.2.3 printed them.
+    #[test]
+    fn printf_escapers_slice_and_call_like_helm() {
+        let data = serde_json::json!({"l": [1, 2, 3], "f": 1, "port": 8080});
+        assert_eq!(
+            ok(r#"{{ printf "%s-%d|%d" "a" 3 .port }}"#, data.clone()),
+            "a-3|%!d(float64=8080)"
+        );
+        assert_eq!(
+            ok(
+                r#"{{ html "<a href=\"x\">&'</a>" }}|{{ js "a'b\"c<d>\\e\n" }}|{{ urlquery "a b&c=d/é" }}|{{ html 1 "x" }}|{{ urlquery 1 2 }}"#,
+                data.clone()
+            ),
+            r#"&lt;a href=&#34;x&#34;&gt;&amp;&#39;&lt;/a&gt;|a\'b\"c\u003Cd\u003E\\e\u000A|a+b%26c%3Dd%2F%C3%A9|1x|1+2"#
+        );
+        assert_eq!(
+            ok(
+                "{{ slice .l 1 }}|{{ slice .l 1 2 }}|{{ slice .l }}",
+                data.clone()
+            ),
+            "[2 3]|[2]|[1 2 3]"
+        );
+        assert!(
+            render("{{ slice \"hello\" 1 3 }}", data.clone())
+                .unwrap_err()
+                .ends_with("error calling slice: list should be type of slice or array but string")
+        );
+        assert!(
+            render("{{ slice .l 3 1 }}", data.clone())
+                .unwrap_err()
+                .ends_with("error calling slice: reflect.Value.Slice: slice index out of bounds")
+        );
+        assert_eq!(
+            render("{{ call .f }}", data).unwrap_err(),
+            "template: t:1:3: executing \"t\" at <call .f>: error calling call: non-function .f of type float64"
         );
     }
 }
