@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::parse::{Arg, Branch, Command, Node, Pipe, Tree};
-use super::value::{IntKind, ListKind, Value};
+use super::value::{IntKind, Value};
 
 /// An execution error, formatted as Go formats it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -948,13 +948,6 @@ fn compare_order(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
             a.type_name(),
             b.type_name()
         )),
-    }
-}
-
-impl ListKind {
-    /// Whether the list holds strings only (Go's `[]string`).
-    pub fn is_string(self) -> bool {
-        matches!(self, ListKind::String)
     }
 }
 

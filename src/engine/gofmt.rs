@@ -3,7 +3,8 @@
 //! formatting of slices and maps, and Go's error forms for bad verbs (`%!d(string=x)`),
 //! missing arguments (`%!d(MISSING)`) and extra ones (`%!(EXTRA int=1)`).
 
-use super::value::{IntKind, Value, format_float};
+use super::lex::go_quote;
+use super::value::{Value, format_float};
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Spec {
@@ -172,7 +173,7 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
                 format_float_verb('g', spec, arg).unwrap_or_else(|| pad(plain(arg), spec, true))
             }
             Value::Int(..) | Value::Uint(_) => format_int('d', spec, arg).unwrap_or_default(),
-            Value::String(s) if spec.sharp => pad(go_quote_string(s), spec, false),
+            Value::String(s) if spec.sharp => pad(go_quote(s), spec, false),
             Value::Nil => pad("<nil>".into(), spec, false),
             other => pad(plain(other), spec, false),
         },
@@ -188,7 +189,7 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
             {
                 pad(format!("`{s}`"), spec, false)
             }
-            Value::String(s) => pad(go_quote_string(s), spec, false),
+            Value::String(s) => pad(go_quote(s), spec, false),
             Value::Int(i, _) => match u32::try_from(*i).ok().and_then(char::from_u32) {
                 Some(c) => pad(format!("'{}'", escape_char(c)), spec, false),
                 None => pad("'\u{FFFD}'".into(), spec, false),
@@ -379,45 +380,6 @@ fn escape_char(c: char) -> String {
         '\r' => "\\r".into(),
         c if c.is_control() => format!("\\x{:02x}", c as u32),
         c => c.to_string(),
-    }
-}
-
-/// Go's `strconv.Quote`.
-pub fn go_quote_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-impl Value {
-    /// An `int` kind helper for formatting tests.
-    pub fn int_of_kind(i: i64, kind: IntKind) -> Self {
-        Value::Int(i, kind)
     }
 }
 

@@ -127,7 +127,7 @@ impl std::fmt::Display for Token<'_> {
     }
 }
 
-/// Go's `%q` of a string (Go escaping rules for the common cases).
+/// Go's `strconv.Quote` (the `%q` of a string), used by parse errors and `printf`.
 pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -145,6 +145,10 @@ pub fn go_quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
+            c if c.is_control() && (c as u32) < 0x10000 => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\U{:08x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -370,10 +374,21 @@ impl<'a> Lexer<'a> {
         }
         self.pos += RIGHT_DELIM.len();
         if trim {
-            self.pos += self.rest().len() - self.rest().trim_start_matches(is_space).len();
+            self.skip_space();
         }
         self.ignore();
         State::Text
+    }
+
+    /// Skips the space a trim marker removes after a right delimiter.
+    fn skip_space(&mut self) {
+        self.pos += self.rest().len() - self.rest().trim_start_matches(is_space).len();
+    }
+
+    fn scan_alphanumeric(&mut self) {
+        while self.peek().is_some_and(is_alphanumeric) {
+            self.next();
+        }
     }
 
     fn lex_right_delim(&mut self) -> State {
@@ -385,7 +400,7 @@ impl<'a> Lexer<'a> {
         self.pos += RIGHT_DELIM.len();
         self.emit(TokenKind::RightDelim);
         if trim {
-            self.pos += self.rest().len() - self.rest().trim_start_matches(is_space).len();
+            self.skip_space();
             self.ignore();
         }
         State::Text
@@ -483,12 +498,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_identifier(&mut self) -> State {
-        while let Some(c) = self.peek() {
-            if !is_alphanumeric(c) {
-                break;
-            }
-            self.next();
-        }
+        self.scan_alphanumeric();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             return self.error(format!("bad character {}", go_rune(c)));
@@ -520,12 +530,7 @@ impl<'a> Lexer<'a> {
             });
             return State::InsideAction;
         }
-        while let Some(c) = self.peek() {
-            if !is_alphanumeric(c) {
-                break;
-            }
-            self.next();
-        }
+        self.scan_alphanumeric();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             return self.error(format!("bad character {}", go_rune(c)));

@@ -290,7 +290,7 @@ struct Parser<'a, 'f> {
 enum Item {
     Node(Node),
     End,
-    Else(usize),
+    Else,
 }
 
 type Result<T> = std::result::Result<T, ParseError>;
@@ -372,7 +372,7 @@ impl<'a> Parser<'a, '_> {
             match self.text_or_action()? {
                 Item::Node(n) => root.push(n),
                 Item::End => return self.error("unexpected {{end}}"),
-                Item::Else(_) => return self.error("unexpected {{else}}"),
+                Item::Else => return self.error("unexpected {{else}}"),
             }
         }
         Ok(root)
@@ -492,10 +492,10 @@ impl<'a> Parser<'a, '_> {
     fn else_control(&mut self) -> Result<Item> {
         let peek = self.peek_non_space();
         if matches!(peek.kind, TokenKind::If | TokenKind::With) {
-            return Ok(Item::Else(peek.pos));
+            return Ok(Item::Else);
         }
-        let token = self.expect(TokenKind::RightDelim, "else")?;
-        Ok(Item::Else(token.pos))
+        self.expect(TokenKind::RightDelim, "else")?;
+        Ok(Item::Else)
     }
 
     fn control(&mut self, context: &str) -> Result<Branch> {
@@ -509,7 +509,7 @@ impl<'a> Parser<'a, '_> {
             self.range_depth -= 1;
         }
         let mut else_list = None;
-        if let Item::Else(else_pos) = next {
+        if let Item::Else = next {
             let chained = match (context, self.peek().kind) {
                 ("if", TokenKind::If) => Some(("if", TokenKind::If)),
                 ("with", TokenKind::With) => Some(("with", TokenKind::With)),
@@ -520,7 +520,6 @@ impl<'a> Parser<'a, '_> {
                     // "{{else if x}}" is "{{else}}{{if x}}...{{end}}" with the inner end shared
                     self.next();
                     let inner = self.control(word)?;
-                    let _ = else_pos;
                     else_list = Some(vec![if word == "if" {
                         Node::If(inner)
                     } else {
@@ -794,7 +793,7 @@ impl<'a> Parser<'a, '_> {
 fn item_name(item: &Item) -> &'static str {
     match item {
         Item::End => "{{end}}",
-        Item::Else(_) => "{{else}}",
+        Item::Else => "{{else}}",
         Item::Node(_) => "node",
     }
 }
