@@ -302,8 +302,9 @@ impl State<'_, '_> {
                 .map(|(i, v)| (Value::int(i as i64), v.clone()))
                 .collect(),
             Value::Map(m) => m
-                .iter()
-                .map(|(k, v)| (Value::string(k.as_str()), v.clone()))
+                .entries()
+                .into_iter()
+                .map(|(k, v)| (Value::string(k), v))
                 .collect(),
             Value::Int(n, _) => (0..*n).map(|i| (Value::int(i), Value::int(i))).collect(),
             Value::Nil => Vec::new(),
@@ -513,7 +514,7 @@ impl State<'_, '_> {
                             format!("{ident} is not a method but has arguments"),
                         ));
                     }
-                    m.get(ident).cloned().unwrap_or(Value::Nil)
+                    m.get(ident).unwrap_or(Value::Nil)
                 }
                 Value::Nil => {
                     return Err(self.error(
@@ -659,7 +660,7 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
             let mut item = first.clone();
             for key in keys {
                 item = match (&item, key) {
-                    (Value::Map(m), Value::String(k)) => m.get(&**k).cloned().unwrap_or(Value::Nil),
+                    (Value::Map(m), Value::String(k)) => m.get(k).unwrap_or(Value::Nil),
                     (Value::Map(_), other) => {
                         return Err(format!(
                             "value has type {}; should be string",

@@ -153,6 +153,7 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
         }
         Value::Map(m) if !matches!(verb, 'T' | 'p') => {
             let inner: Vec<String> = m
+                .entries()
                 .iter()
                 .map(|(k, v)| {
                     format!(

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Go's integer types that templates meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,6 +28,159 @@ pub enum ListKind {
     Interface,
     /// `[]string`.
     String,
+    /// `[]int`.
+    Int,
+}
+
+/// A Go map (`map[string]interface {}`): a reference, as in Go, so `set`, `unset` and `merge`
+/// change it wherever it is reachable from (charts rely on `$_ := set $ctx "k" v`). The lock is
+/// never held while other template code runs, so a map that contains itself cannot deadlock.
+#[derive(Clone, Default)]
+pub struct Map(Arc<Mutex<BTreeMap<String, Value>>>);
+
+impl Map {
+    /// A new map holding `entries`.
+    pub fn new(entries: BTreeMap<String, Value>) -> Self {
+        Map(Arc::new(Mutex::new(entries)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
+        // a panic while the lock was held leaves a consistent map: every change is one call
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.lock().contains_key(key)
+    }
+
+    /// Sets `key` (visible through every reference to this map).
+    pub fn insert(&self, key: impl Into<String>, value: Value) {
+        self.lock().insert(key.into(), value);
+    }
+
+    /// Removes `key`.
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        self.lock().remove(key)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// The keys, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// A snapshot of the entries, sorted by key.
+    pub fn entries(&self) -> Vec<(String, Value)> {
+        self.lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// A snapshot of the entries as an owned map.
+    pub fn to_btree(&self) -> BTreeMap<String, Value> {
+        self.lock().clone()
+    }
+
+    /// Whether both are the same Go map.
+    pub fn ptr_eq(&self, other: &Map) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// A copy that shares nothing mutable with this map (nested maps copied too), as Sprig's
+    /// `deepCopy` makes. Cycles are cut at [`MAX_NESTING`] levels.
+    pub fn deep_copy(&self) -> Map {
+        deep_copy_map(self, 0)
+    }
+}
+
+fn deep_copy_map(map: &Map, depth: usize) -> Map {
+    Map::new(
+        map.entries()
+            .into_iter()
+            .map(|(k, v)| (k, deep_copy_value(&v, depth + 1)))
+            .collect(),
+    )
+}
+
+fn deep_copy_value(value: &Value, depth: usize) -> Value {
+    if depth > MAX_NESTING {
+        return Value::Nil;
+    }
+    match value {
+        Value::Map(m) => Value::Map(deep_copy_map(m, depth)),
+        Value::List(items, kind) => Value::List(
+            Arc::new(
+                items
+                    .iter()
+                    .map(|v| deep_copy_value(v, depth + 1))
+                    .collect(),
+            ),
+            *kind,
+        ),
+        other => other.clone(),
+    }
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other) || self.entries() == other.entries()
+    }
+}
+
+impl fmt::Debug for Map {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.entries()).finish()
+    }
+}
+
+/// How deep printing and copying follow nested values. Go would overflow its stack on a map
+/// that contains itself; we stop here instead.
+pub const MAX_NESTING: usize = 1000;
+
+/// A Go struct or pointer that templates can read fields of and call methods on (`.Files`,
+/// `.Capabilities`, a `semver` result, a `time.Time`, a `genCA` certificate).
+pub trait Object: fmt::Debug + Send + Sync {
+    /// Go's type name, as `typeOf` prints it (`*semver.Version`, `time.Time`).
+    fn type_name(&self) -> &'static str;
+    /// Go's kind name, as `kindOf` prints it (`ptr`, `struct`).
+    fn kind_name(&self) -> &'static str;
+    /// A field or a method called without arguments; `None` when there is neither.
+    fn field(&self, name: &str) -> Option<Value>;
+    /// Whether `name` is a method (Go lets only methods take arguments).
+    fn has_method(&self, _name: &str) -> bool {
+        false
+    }
+    /// Calls method `name` with arguments.
+    ///
+    /// # Errors
+    /// The method's failure, or wrong arguments.
+    fn call_method(&self, name: &str, _args: &[Value]) -> Result<Value, String> {
+        Err(format!("{name} is not a method"))
+    }
+    /// Go's `%v` of the value.
+    fn fmt_go(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// What `encoding/json` makes of it (its exported fields), for `toJson` and `toYaml`.
+    fn to_data(&self) -> Value;
+    /// For functions that take this concrete type.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// A value as a Go template sees it.
@@ -49,7 +202,9 @@ pub enum Value {
     /// A slice.
     List(Arc<Vec<Value>>, ListKind),
     /// `map[string]interface {}` (Go iterates and prints it in key order).
-    Map(Arc<BTreeMap<String, Value>>),
+    Map(Map),
+    /// A Go struct or pointer to one.
+    Object(Arc<dyn Object>),
 }
 
 impl PartialEq for Value {
@@ -62,7 +217,8 @@ impl PartialEq for Value {
             (Value::Float(a), Value::Float(b)) => a == b || (a.is_nan() && b.is_nan()),
             (Value::String(a), Value::String(b)) => a == b,
             (Value::List(a, ka), Value::List(b, kb)) => ka == kb && (Arc::ptr_eq(a, b) || a == b),
-            (Value::Map(a), Value::Map(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -86,7 +242,12 @@ impl Value {
 
     /// A `map[string]interface {}`.
     pub fn map(entries: BTreeMap<String, Value>) -> Self {
-        Value::Map(Arc::new(entries))
+        Value::Map(Map::new(entries))
+    }
+
+    /// A Go struct or pointer.
+    pub fn object(o: impl Object + 'static) -> Self {
+        Value::Object(Arc::new(o))
     }
 
     /// Converts decoded JSON (or YAML read through JSON, as Helm does): every number becomes
@@ -122,7 +283,9 @@ impl Value {
             Value::String(_) => "string",
             Value::List(_, ListKind::Interface) => "[]interface {}",
             Value::List(_, ListKind::String) => "[]string",
+            Value::List(_, ListKind::Int) => "[]int",
             Value::Map(_) => "map[string]interface {}",
+            Value::Object(o) => o.type_name(),
         }
     }
 
@@ -140,6 +303,7 @@ impl Value {
             Value::String(_) => "string",
             Value::List(..) => "slice",
             Value::Map(_) => "map",
+            Value::Object(o) => o.kind_name(),
         }
     }
 
@@ -155,6 +319,7 @@ impl Value {
             Value::String(s) => !s.is_empty(),
             Value::List(l, _) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
+            Value::Object(_) => true,
         }
     }
 }
@@ -222,34 +387,43 @@ pub fn format_float(f: f64) -> String {
 impl fmt::Display for Value {
     /// Go's `fmt.Sprint` (the `%v` verb) of the value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Nil => write!(f, "<nil>"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i, _) => write!(f, "{i}"),
-            Value::Uint(u) => write!(f, "{u}"),
-            Value::Float(x) => write!(f, "{}", format_float(*x)),
-            Value::String(s) => write!(f, "{s}"),
-            Value::List(items, _) => {
-                write!(f, "[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, " ")?;
-                    }
-                    write!(f, "{item}")?;
+        write_go(f, self, 0)
+    }
+}
+
+fn write_go(f: &mut fmt::Formatter<'_>, value: &Value, depth: usize) -> fmt::Result {
+    if depth > MAX_NESTING {
+        return write!(f, "...");
+    }
+    match value {
+        Value::Nil => write!(f, "<nil>"),
+        Value::Bool(b) => write!(f, "{b}"),
+        Value::Int(i, _) => write!(f, "{i}"),
+        Value::Uint(u) => write!(f, "{u}"),
+        Value::Float(x) => write!(f, "{}", format_float(*x)),
+        Value::String(s) => write!(f, "{s}"),
+        Value::List(items, _) => {
+            write!(f, "[")?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " ")?;
                 }
-                write!(f, "]")
+                write_go(f, item, depth + 1)?;
             }
-            Value::Map(m) => {
-                write!(f, "map[")?;
-                for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, " ")?;
-                    }
-                    write!(f, "{k}:{v}")?;
-                }
-                write!(f, "]")
-            }
+            write!(f, "]")
         }
+        Value::Map(m) => {
+            write!(f, "map[")?;
+            for (i, (k, v)) in m.entries().iter().enumerate() {
+                if i > 0 {
+                    write!(f, " ")?;
+                }
+                write!(f, "{k}:")?;
+                write_go(f, v, depth + 1)?;
+            }
+            write!(f, "]")
+        }
+        Value::Object(o) => o.fmt_go(f),
     }
 }
 
@@ -288,10 +462,11 @@ mod tests {
             &serde_json::json!({"replicas": 3, "tags": ["a"], "on": true, "none": null}),
         );
         let Value::Map(m) = &v else { panic!() };
-        assert_eq!(m["replicas"].type_name(), "float64");
-        assert_eq!(m["tags"].type_name(), "[]interface {}");
-        assert_eq!(m["tags"].kind_name(), "slice");
-        assert_eq!(m["none"].kind_name(), "invalid");
+        let field = |k: &str| m.get(k).unwrap();
+        assert_eq!(field("replicas").type_name(), "float64");
+        assert_eq!(field("tags").type_name(), "[]interface {}");
+        assert_eq!(field("tags").kind_name(), "slice");
+        assert_eq!(field("none").kind_name(), "invalid");
         assert_eq!(v.type_name(), "map[string]interface {}");
         assert_eq!(v.to_string(), "map[none:<nil> on:true replicas:3 tags:[a]]");
         // as Helm printed `{{ .Values.m }}` and `{{ .Values.l }}`
