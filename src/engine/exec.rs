@@ -6,11 +6,13 @@
 //! `nil pointer evaluating interface {}.x`), and errors carry Go's context:
 //! `template: NAME:LINE:COL: executing "NAME" at <node>: message`.
 //!
-//! Functions beyond Go's builtins come from a [`Functions`] implementation.
+//! Functions beyond Go's builtins come from a [`Registry`], whose Go signatures decide how
+//! arguments are converted and checked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::funcs::{Registry, Ty};
 use super::parse::{Arg, Branch, Command, Node, Pipe, Tree};
 use super::value::{IntKind, Value};
 
@@ -18,17 +20,6 @@ use super::value::{IntKind, Value};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ExecError(pub String);
-
-/// Functions callable from templates besides Go's builtins.
-pub trait Functions: Send + Sync {
-    /// Whether `name` is a function (checked at parse time).
-    fn has(&self, name: &str) -> bool;
-    /// Calls `name`; `Err` carries the function's own message (wrapped as `error calling NAME:`).
-    ///
-    /// # Errors
-    /// The function's failure.
-    fn call(&self, name: &str, args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String>;
-}
 
 /// Go's builtin function names.
 pub const BUILTINS: &[&str] = &[
@@ -70,6 +61,37 @@ impl TemplateSet {
     }
 }
 
+/// Parses `text` as template `name` and runs it with `data` as dot and `funcs` besides Go's
+/// builtins: the whole of Go's `template.New(name).Funcs(funcs).Parse(text).Execute` in one call,
+/// for tests, benchmarks and single-template renders.
+///
+/// # Errors
+/// The parse or execution error, formatted as Go formats it.
+pub fn render_snippet(
+    funcs: &Registry,
+    name: &str,
+    text: &str,
+    data: &Value,
+) -> Result<String, String> {
+    let parsed = super::parse::parse(name, text, &|n| BUILTINS.contains(&n) || funcs.has(n))
+        .map_err(|e| e.to_string())?;
+    let source: Arc<str> = Arc::from(text);
+    let mut set = TemplateSet::default();
+    for (_, tree) in parsed.defined {
+        set.add(tree, Arc::clone(&source));
+    }
+    set.add(parsed.main, Arc::clone(&source));
+    let mut ctx = Context {
+        set: &set,
+        funcs,
+        limits: Limits::default(),
+        depth: 0,
+    };
+    let mut out = String::new();
+    execute(&mut ctx, name, data, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
 /// Resource limits of one render.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -95,8 +117,8 @@ impl Default for Limits {
 pub struct Context<'a> {
     /// The templates of the render.
     pub set: &'a TemplateSet,
-    /// Additional functions.
-    pub funcs: &'a dyn Functions,
+    /// Functions besides Go's builtins.
+    pub funcs: &'a Registry,
     /// Limits.
     pub limits: Limits,
     /// Current nesting depth.
@@ -573,6 +595,9 @@ impl State<'_, '_> {
             }
             return Ok(value);
         }
+        if !BUILTINS.contains(&name) {
+            return self.call_registered(dot, name, cmd, last);
+        }
         let mut args = Vec::with_capacity(cmd.args.len());
         for arg in &cmd.args[1..] {
             args.push(self.eval_arg(dot, arg)?);
@@ -598,13 +623,159 @@ impl State<'_, '_> {
         if let Some(l) = last {
             args.push(l);
         }
-        let result = if BUILTINS.contains(&name) {
-            builtin(name, &args)
-        } else {
-            self.ctx.funcs.call(name, &args, self.ctx)
-        };
-        result
+        builtin(name, &args)
             .map_err(|message| self.error(cmd.pos, cmd, format!("error calling {name}: {message}")))
+    }
+
+    /// Calls a registered function: checks the argument count, converts each argument to its
+    /// parameter's Go type as `text/template` does, then runs the body.
+    fn call_registered(
+        &mut self,
+        dot: &Value,
+        name: &str,
+        cmd: &Command,
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        let Some(func) = self.ctx.funcs.get(name).copied() else {
+            return Err(self.error(
+                cmd.pos,
+                &cmd.args[0],
+                format!("function {} not defined", super::lex::go_quote(name)),
+            ));
+        };
+        let given = cmd.args.len() - 1 + usize::from(last.is_some());
+        let fixed = func.params.len();
+        if given < fixed || (func.variadic.is_none() && given != fixed) {
+            let want = if func.variadic.is_some() {
+                format!("at least {fixed}")
+            } else {
+                fixed.to_string()
+            };
+            return Err(self.error(
+                cmd.args[0].pos(),
+                &cmd.args[0],
+                format!("wrong number of args for {name}: want {want} got {given}"),
+            ));
+        }
+        let param = |i: usize| {
+            func.params
+                .get(i)
+                .copied()
+                .or(func.variadic)
+                .unwrap_or(Ty::Any)
+        };
+        let mut args = Vec::with_capacity(given);
+        for (i, arg) in cmd.args[1..].iter().enumerate() {
+            args.push(self.eval_typed_arg(dot, arg, param(i))?);
+        }
+        if let Some(value) = last {
+            // Go checks the piped value last, while its error context is the last node evaluated
+            let node = cmd.args.last().unwrap_or(&cmd.args[0]);
+            args.push(self.check_type(node, value, false, param(given - 1))?);
+        }
+        (func.body)(&args, self.ctx)
+            .map_err(|message| self.error(cmd.pos, cmd, format!("error calling {name}: {message}")))
+    }
+
+    /// Evaluates an argument for a parameter of type `ty` (Go's `evalArg`): literals must have
+    /// the parameter's kind; other operands are evaluated and then checked.
+    fn eval_typed_arg(&mut self, dot: &Value, arg: &Arg, ty: Ty) -> Result<Value, ExecError> {
+        let literal_error =
+            |what: &str| self.error(arg.pos(), arg, format!("expected {what}; found {arg}"));
+        match arg {
+            Arg::Nil(pos) => {
+                if ty.can_be_nil() {
+                    Ok(Value::Nil)
+                } else {
+                    Err(self.error(*pos, arg, format!("cannot assign nil to {}", ty.go_name())))
+                }
+            }
+            Arg::Bool(_, b) => match ty {
+                Ty::Any | Ty::Bool => Ok(Value::Bool(*b)),
+                other => Err(self.literal_mismatch(arg, other)),
+            },
+            Arg::String(_, _, s) => match ty {
+                Ty::Any | Ty::String => Ok(Value::string(s.as_str())),
+                other => Err(self.literal_mismatch(arg, other)),
+            },
+            Arg::Number(_, n) => match ty {
+                Ty::Any => self.eval_literal(dot, arg),
+                Ty::Int | Ty::Int64 => match n.int {
+                    Some(i) => Ok(Value::Int(
+                        i,
+                        if ty == Ty::Int {
+                            super::value::IntKind::Int
+                        } else {
+                            super::value::IntKind::Int64
+                        },
+                    )),
+                    _ => Err(literal_error("integer")),
+                },
+                Ty::Float64 => match n.float {
+                    Some(f) => Ok(Value::Float(f)),
+                    _ => Err(literal_error("float")),
+                },
+                other => Err(self.literal_mismatch(arg, other)),
+            },
+            other => {
+                let value = self.eval_arg(dot, other)?;
+                let from_field = match other {
+                    Arg::Field(..) | Arg::Chain(..) | Arg::Dot(_) => true,
+                    Arg::Variable(_, idents) => idents.len() > 1,
+                    _ => false,
+                };
+                self.check_type(other, value, from_field, ty)
+            }
+        }
+    }
+
+    fn literal_mismatch(&self, arg: &Arg, ty: Ty) -> ExecError {
+        let message = match ty {
+            Ty::String => format!("expected string; found {arg}"),
+            Ty::Bool => format!("expected bool; found {arg}"),
+            Ty::Int | Ty::Int64 => format!("expected integer; found {arg}"),
+            Ty::Float64 => format!("expected float; found {arg}"),
+            other => format!("can't handle {arg} for arg of type {}", other.go_name()),
+        };
+        self.error(arg.pos(), arg, message)
+    }
+
+    /// Go's `validateType`: a nil read out of a map is a nil `interface {}` (assignable only
+    /// where nil is), any other nil is no value at all.
+    fn check_type(
+        &self,
+        node: &Arg,
+        value: Value,
+        from_field: bool,
+        ty: Ty,
+    ) -> Result<Value, ExecError> {
+        if matches!(value, Value::Nil) {
+            if ty.can_be_nil() {
+                return Ok(Value::Nil);
+            }
+            let message = if from_field {
+                format!(
+                    "wrong type for value; expected {}; got interface {{}}",
+                    ty.go_name()
+                )
+            } else {
+                format!("invalid value; expected {}", ty.go_name())
+            };
+            return Err(self.error(node.pos(), node, message));
+        }
+        if ty.accepts(&value) {
+            Ok(value)
+        } else {
+            Err(self.error(
+                node.pos(),
+                node,
+                format!(
+                    "wrong type for value; expected {}; got {}",
+                    ty.go_name(),
+                    value.type_name()
+                ),
+            ))
+        }
     }
 }
 
@@ -955,35 +1126,9 @@ fn compare_order(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::parse::parse;
-
-    struct NoFunctions;
-    impl Functions for NoFunctions {
-        fn has(&self, _: &str) -> bool {
-            false
-        }
-        fn call(&self, name: &str, _: &[Value], _: &mut Context<'_>) -> Result<Value, String> {
-            Err(format!("{name} missing"))
-        }
-    }
 
     fn render(text: &str, data: serde_json::Value) -> Result<String, String> {
-        let parsed = parse("t", text, &|n| BUILTINS.contains(&n)).map_err(|e| e.to_string())?;
-        let source: Arc<str> = Arc::from(text);
-        let mut set = TemplateSet::default();
-        for (_, tree) in parsed.defined {
-            set.add(tree, Arc::clone(&source));
-        }
-        set.add(parsed.main, Arc::clone(&source));
-        let mut ctx = Context {
-            set: &set,
-            funcs: &NoFunctions,
-            limits: Limits::default(),
-            depth: 0,
-        };
-        let mut out = String::new();
-        execute(&mut ctx, "t", &Value::from_json(&data), &mut out).map_err(|e| e.to_string())?;
-        Ok(out)
+        render_snippet(&Registry::new(), "t", text, &Value::from_json(&data))
     }
 
     fn ok(text: &str, data: serde_json::Value) -> String {

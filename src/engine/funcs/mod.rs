@@ -1,0 +1,6 @@
+//! The functions templates can call besides Go's builtins, registered in families (Sprig's,
+//! Helm's); each family module offers `register(&mut Registry)`.
+
+pub mod registry;
+
+pub use registry::{Body, Func, Registry, Ty};
