@@ -86,6 +86,8 @@ pub fn render_snippet(
         funcs,
         limits: Limits::default(),
         depth: 0,
+        includes: HashMap::new(),
+        lookup: None,
     };
     let mut out = String::new();
     execute(&mut ctx, name, data, &mut out).map_err(|e| e.to_string())?;
@@ -95,7 +97,8 @@ pub fn render_snippet(
 /// Resource limits of one render.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Nested `template`/`include`/`tpl` depth (Go's own limit is 100000; Helm caps includes at 1000).
+    /// Nested `template`/`include`/`tpl` depth. Go allows 100000 nested `template` calls and
+    /// Helm 1000 nested `include`s of one name; this bound keeps the native stack safe.
     pub max_depth: usize,
     /// Largest output of one template, in bytes.
     pub max_output: usize,
@@ -106,7 +109,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_depth: 1000,
+            max_depth: 2000,
             max_output: 64 << 20,
             deadline: None,
         }
@@ -123,6 +126,25 @@ pub struct Context<'a> {
     pub limits: Limits,
     /// Current nesting depth.
     pub depth: usize,
+    /// How deep `include` is nested per template name (Helm stops at 1000).
+    pub includes: HashMap<String, usize>,
+    /// The cluster reader behind Helm's `lookup` (`None`: offline, every lookup is empty).
+    pub lookup: Option<&'a dyn Lookup>,
+}
+
+/// Reads live objects for Helm's `lookup` function, read-only.
+pub trait Lookup: Send + Sync {
+    /// The object (or, with an empty name, the list) as a map, or an empty map when absent.
+    ///
+    /// # Errors
+    /// The read failed (Helm fails the render).
+    fn lookup(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Value, String>;
 }
 
 /// Control flow out of a list.
@@ -138,6 +160,9 @@ struct State<'c, 'a> {
     source: Arc<str>,
     vars: Vec<(String, Value)>,
     out: &'c mut String,
+    /// `and`/`or` commands that stopped early, as (command position, operand index), so error
+    /// context can name the operand Go evaluated last.
+    short_circuits: Vec<(usize, usize)>,
 }
 
 /// Runs template `name` with `data` as dot, appending to `out`.
@@ -163,14 +188,30 @@ pub fn execute(
         .get(&tree.parse_name)
         .cloned()
         .unwrap_or_else(|| Arc::from(""));
+    if ctx.depth >= ctx.limits.max_depth {
+        return Err(ExecError(format!(
+            "template: {name}: exceeded maximum template depth ({})",
+            ctx.limits.max_depth
+        )));
+    }
+    ctx.depth += 1;
     let mut state = State {
         ctx,
         tree: Arc::clone(&tree),
         source,
         vars: vec![("$".into(), data.clone())],
         out,
+        short_circuits: Vec::new(),
     };
-    state.walk_list(data, &tree.root).map(|_| ())
+    let result = grow_stack(|| state.walk_list(data, &tree.root).map(|_| ()));
+    state.ctx.depth -= 1;
+    result
+}
+
+/// Runs `f` with enough native stack for one more level of template nesting: deep `include`
+/// chains (Helm allows 1000 of one name) would overflow a thread's fixed stack otherwise.
+fn grow_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
 }
 
 impl State<'_, '_> {
@@ -246,7 +287,7 @@ impl State<'_, '_> {
                     Some(p) => self.eval_pipeline(dot, p)?,
                     None => Value::Nil,
                 };
-                let shown = TemplateCall(name);
+                let shown = TemplateCall(name, pipe.as_ref());
                 if self.ctx.depth >= self.ctx.limits.max_depth {
                     return Err(self.error(
                         *pos,
@@ -276,7 +317,7 @@ impl State<'_, '_> {
                 let saved_source = std::mem::replace(&mut self.source, source);
                 let saved_vars =
                     std::mem::replace(&mut self.vars, vec![("$".into(), data.clone())]);
-                let result = self.walk_list(&data, &tree.root);
+                let result = grow_stack(|| self.walk_list(&data, &tree.root));
                 self.vars = saved_vars;
                 self.source = saved_source;
                 self.tree = saved_tree;
@@ -296,6 +337,7 @@ impl State<'_, '_> {
         with: bool,
     ) -> Result<Flow, ExecError> {
         let mark = self.vars.len();
+        self.short_circuits.clear();
         let value = self.eval_pipeline(dot, &branch.pipe)?;
         let result = if value.is_true() {
             if with {
@@ -314,6 +356,7 @@ impl State<'_, '_> {
 
     fn walk_range(&mut self, dot: &Value, branch: &Branch) -> Result<Flow, ExecError> {
         let mark = self.vars.len();
+        self.short_circuits.clear();
         let value = self.eval_pipeline(dot, &branch.pipe)?;
         // the range variables are declared by the pipeline; they are reassigned per element
         let decl = branch.pipe.decl.clone();
@@ -328,15 +371,21 @@ impl State<'_, '_> {
                 .into_iter()
                 .map(|(k, v)| (Value::string(k), v))
                 .collect(),
+            Value::Int(n, _) if decl.len() > 1 => {
+                self.vars.truncate(mark);
+                let at = last_evaluated(&branch.pipe, &self.short_circuits);
+                return Err(self.error(
+                    at.pos(),
+                    at,
+                    format!("can't use {n} to iterate over more than one variable"),
+                ));
+            }
             Value::Int(n, _) => (0..*n).map(|i| (Value::int(i), Value::int(i))).collect(),
             Value::Nil => Vec::new(),
             other => {
                 self.vars.truncate(mark);
-                return Err(self.error(
-                    branch.pipe.pos,
-                    &branch.pipe,
-                    format!("range can't iterate over {other}"),
-                ));
+                let at = last_evaluated(&branch.pipe, &self.short_circuits);
+                return Err(self.error(at.pos(), at, format!("range can't iterate over {other}")));
             }
         };
         let mut ran = false;
@@ -451,7 +500,8 @@ impl State<'_, '_> {
             Arg::String(_, _, s) => Value::string(s.as_str()),
             Arg::Number(pos, n) => {
                 if n.is_char {
-                    Value::Int(n.int.unwrap_or(0), IntKind::Int32)
+                    // a character constant is an ideal integer: Go passes it on as an int
+                    Value::int(n.int.unwrap_or(0))
                 } else if let Some(c) = n.complex
                     && c.1 != 0.0
                 {
@@ -515,7 +565,7 @@ impl State<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn eval_field_chain(
         &mut self,
-        _dot: &Value,
+        dot: &Value,
         receiver: &Value,
         pos: usize,
         node: &Arg,
@@ -544,6 +594,43 @@ impl State<'_, '_> {
                         node,
                         format!("nil pointer evaluating interface {{}}.{ident}"),
                     ));
+                }
+                Value::Object(object) if object.has_method(ident) => {
+                    let object = Arc::clone(object);
+                    let mut values = Vec::with_capacity(args.len() + 1);
+                    if is_last {
+                        for arg in args {
+                            values.push(self.eval_arg(dot, arg)?);
+                        }
+                        if let Some(l) = last.clone() {
+                            values.push(l);
+                        }
+                    }
+                    object.call_method(ident, &values).map_err(|message| {
+                        self.error(pos, node, format!("error calling {ident}: {message}"))
+                    })?
+                }
+                Value::Object(object) => {
+                    if has_args {
+                        return Err(self.error(
+                            pos,
+                            node,
+                            format!("{ident} is not a method but has arguments"),
+                        ));
+                    }
+                    match object.field(ident) {
+                        Some(value) => value,
+                        None => {
+                            return Err(self.error(
+                                pos,
+                                node,
+                                format!(
+                                    "can't evaluate field {ident} in type {}",
+                                    object.type_name()
+                                ),
+                            ));
+                        }
+                    }
                 }
                 other => {
                     // values out of maps, variables and dot are interface-typed in Go; only a
@@ -584,9 +671,10 @@ impl State<'_, '_> {
                     format!("wrong number of args for {name}: want at least 1 got 0"),
                 ));
             }
-            for arg in &cmd.args[1..] {
+            for (i, arg) in cmd.args.iter().enumerate().skip(1) {
                 value = self.eval_arg(dot, arg)?;
                 if value.is_true() == (name == "or") {
+                    self.short_circuits.push((cmd.pos, i));
                     return Ok(value);
                 }
             }
@@ -619,6 +707,13 @@ impl State<'_, '_> {
                     value.type_name()
                 ),
             ));
+        }
+        if name == "len"
+            && matches!(args.as_slice(), [Value::Nil])
+            && cmd.args.get(1).is_some_and(is_interface_typed)
+        {
+            // a nil read out of a map is a nil interface, which Go's len dereferences
+            return Err(self.error(cmd.pos, cmd, "error calling len: len of nil pointer"));
         }
         if let Some(l) = last {
             args.push(l);
@@ -719,12 +814,7 @@ impl State<'_, '_> {
             },
             other => {
                 let value = self.eval_arg(dot, other)?;
-                let from_field = match other {
-                    Arg::Field(..) | Arg::Chain(..) | Arg::Dot(_) => true,
-                    Arg::Variable(_, idents) => idents.len() > 1,
-                    _ => false,
-                };
-                self.check_type(other, value, from_field, ty)
+                self.check_type(other, value, is_interface_typed(other), ty)
             }
         }
     }
@@ -779,11 +869,57 @@ impl State<'_, '_> {
     }
 }
 
-struct TemplateCall<'a>(&'a str);
+/// Whether Go's value of this operand keeps the static type `interface {}` (a value read out of
+/// a map or the cursor), so that a nil is a nil interface rather than no value at all.
+fn is_interface_typed(arg: &Arg) -> bool {
+    match arg {
+        Arg::Field(..) | Arg::Chain(..) | Arg::Dot(_) => true,
+        Arg::Variable(_, idents) => idents.len() > 1,
+        _ => false,
+    }
+}
+
+/// The node Go's executor last positioned itself at after evaluating `pipe` (its `s.at`), which
+/// errors raised after the evaluation (`range can't iterate over ...`) name: the last operand of
+/// the last command, looking into parenthesized pipelines and the base of field chains.
+fn last_evaluated<'p>(pipe: &'p Pipe, short_circuits: &[(usize, usize)]) -> &'p Arg {
+    let mut pipe = pipe;
+    loop {
+        let Some(cmd) = pipe.cmds.last() else {
+            unreachable!("the parser never makes an empty pipeline in an action")
+        };
+        let stop = match &cmd.args[0] {
+            Arg::Identifier(_, name) if name == "and" || name == "or" => short_circuits
+                .iter()
+                .rev()
+                .find(|(pos, _)| *pos == cmd.pos)
+                .map(|(_, i)| *i),
+            _ => None,
+        };
+        let mut arg = &cmd.args[stop.unwrap_or(cmd.args.len() - 1)];
+        while let Arg::Chain(_, base, _) = arg {
+            arg = base;
+        }
+        match arg {
+            Arg::Pipe(inner) if !inner.cmds.is_empty() => pipe = inner,
+            other => return other,
+        }
+    }
+}
+
+/// A `{{template "name" pipeline}}` node as Go prints it in error context.
+struct TemplateCall<'a>(&'a str, Option<&'a Pipe>);
 
 impl std::fmt::Display for TemplateCall<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{{{{template {}}}}}", super::lex::go_quote(self.0))
+        match self.1 {
+            Some(pipe) => write!(
+                f,
+                "{{{{template {} {pipe}}}}}",
+                super::lex::go_quote(self.0)
+            ),
+            None => write!(f, "{{{{template {}}}}}", super::lex::go_quote(self.0)),
+        }
     }
 }
 
@@ -795,6 +931,16 @@ fn print_value(out: &mut String, value: &Value) {
         other => {
             let _ = write!(out, "{other}");
         }
+    }
+}
+
+/// The capacity Go's JSON decoder leaves a slice of `len` elements with (it appends one by
+/// one), which decides between Go's two messages for an index past the end.
+fn decoded_capacity(len: usize) -> usize {
+    if len <= 512 {
+        len.next_power_of_two() * usize::from(len > 0)
+    } else {
+        len
     }
 }
 
@@ -821,6 +967,8 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
                 Value::String(s) => Ok(Value::int(s.len() as i64)),
                 Value::List(l, _) => Ok(Value::int(l.len() as i64)),
                 Value::Map(m) => Ok(Value::int(m.len() as i64)),
+                // Go asks the type of the missing value and panics
+                Value::Nil => Err("reflect: call of reflect.Value.Type on zero Value".into()),
                 other => Err(format!("len of type {}", other.type_name())),
             }
         }
@@ -842,19 +990,25 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
                         let i = int_of(k).ok_or_else(|| {
                             format!("cannot index slice/array with type {}", k.type_name())
                         })?;
-                        if i < 0 || i as usize >= l.len() {
+                        if i < 0 || i as usize > decoded_capacity(l.len()) {
                             return Err(format!("index out of range: {i}"));
                         }
-                        l[i as usize].clone()
+                        match l.get(i as usize) {
+                            Some(item) => item.clone(),
+                            None => return Err("reflect: slice index out of range".into()),
+                        }
                     }
                     (Value::String(s), k) => {
                         let i = int_of(k).ok_or_else(|| {
                             format!("cannot index slice/array with type {}", k.type_name())
                         })?;
-                        if i < 0 || i as usize >= s.len() {
+                        if i < 0 || i as usize > s.len() {
                             return Err(format!("index out of range: {i}"));
                         }
-                        Value::Int(i64::from(s.as_bytes()[i as usize]), IntKind::Uint8)
+                        match s.as_bytes().get(i as usize) {
+                            Some(b) => Value::Int(i64::from(*b), IntKind::Uint8),
+                            None => return Err("reflect: string index out of range".into()),
+                        }
                     }
                     (Value::Nil, _) => return Err("index of untyped nil".into()),
                     (other, _) => {
@@ -925,7 +1079,16 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
 fn escaper_input(args: &[Value]) -> String {
     match args {
         [Value::String(s)] => s.to_string(),
-        _ => sprint(args),
+        // Go's `printableValue` shows a missing value as `<no value>` before escaping
+        _ => sprint(
+            &args
+                .iter()
+                .map(|a| match a {
+                    Value::Nil => Value::string("<no value>"),
+                    other => other.clone(),
+                })
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 
@@ -1089,7 +1252,24 @@ fn compare_eq(a: &Value, b: &Value) -> Result<bool, String> {
         },
         (None, None) if matches!((a, b), (Value::Nil, Value::Nil)) => Ok(true),
         (None, _) | (_, None) if matches!(a, Value::Nil) || matches!(b, Value::Nil) => Ok(false),
-        _ => Err("non-comparable types".into()),
+        (Some(_), None) | (None, Some(_)) => Err(format!(
+            "incompatible types for comparison: {} and {}",
+            a.type_name(),
+            b.type_name()
+        )),
+        (None, None) if a.type_name() != b.type_name() => Err(super::gofmt::sprintf(
+            "non-comparable types %s: %v, %s: %v",
+            &[
+                a.clone(),
+                Value::string(a.type_name()),
+                Value::string(b.type_name()),
+                b.clone(),
+            ],
+        )),
+        (None, None) => Err(super::gofmt::sprintf(
+            "non-comparable type %s: %v",
+            &[b.clone(), Value::string(b.type_name())],
+        )),
     }
 }
 
@@ -1110,16 +1290,18 @@ fn compare_order(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
         }),
         (Value::Float(x), Value::Float(y)) => x
             .partial_cmp(y)
-            .ok_or_else(|| "incompatible types for comparison".to_owned()),
+            .ok_or_else(|| "invalid type for comparison".to_owned()),
         (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
-        _ if basic_kind(a).is_none() || basic_kind(b).is_none() => {
-            Err("invalid type for comparison".into())
-        }
-        _ => Err(format!(
-            "incompatible types for comparison: {} and {}",
-            a.type_name(),
-            b.type_name()
-        )),
+        // Go: two different basic kinds are incompatible; a kind that cannot be ordered
+        // (bool, maps, nil) is a bad type
+        _ => match (basic_kind(a), basic_kind(b)) {
+            (Some(ka), Some(kb)) if ka != kb => Err(format!(
+                "incompatible types for comparison: {} and {}",
+                a.type_name(),
+                b.type_name()
+            )),
+            _ => Err("invalid type for comparison".into()),
+        },
     }
 }
 

@@ -105,10 +105,15 @@ fn plain(v: &Value) -> String {
     v.to_string()
 }
 
-fn bad_verb(verb: char, arg: &Value) -> String {
+/// Go's `%!verb(type=value)`, the value printed as `%v` with the verb's flags and width.
+fn bad_verb(verb: char, spec: Spec, arg: &Value) -> String {
     match arg {
         Value::Nil => format!("%!{verb}(<nil>)"),
-        other => format!("%!{verb}({}={})", other.type_name(), plain(other)),
+        other => format!(
+            "%!{verb}({}={})",
+            other.type_name(),
+            format_arg('v', spec, other)
+        ),
     }
 }
 
@@ -139,6 +144,10 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
             let inner: Vec<String> = items
                 .iter()
                 .map(|i| {
+                    if matches!(i, Value::Nil) {
+                        // fmt prints a nil element of a slice as `<nil>` whatever the verb
+                        return pad("<nil>".to_owned(), spec, false);
+                    }
                     format_arg(
                         verb,
                         Spec {
@@ -159,7 +168,11 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
                     format!(
                         "{}:{}",
                         format_arg(verb, spec, &Value::string(k.as_str())),
-                        format_arg(verb, spec, v)
+                        if matches!(v, Value::Nil) {
+                            pad("<nil>".to_owned(), spec, false)
+                        } else {
+                            format_arg(verb, spec, v)
+                        }
                     )
                 })
                 .collect();
@@ -175,12 +188,13 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
             }
             Value::Int(..) | Value::Uint(_) => format_int('d', spec, arg).unwrap_or_default(),
             Value::String(s) if spec.sharp => pad(go_quote(s), spec, false),
+            Value::String(s) => pad(truncate(s, spec.precision), spec, false),
             Value::Nil => pad("<nil>".into(), spec, false),
             other => pad(plain(other), spec, false),
         },
         's' => match arg {
             Value::String(s) => pad(truncate(s, spec.precision), spec, false),
-            other => bad_verb('s', other),
+            other => bad_verb('s', spec, other),
         },
         'q' => match arg {
             Value::String(s)
@@ -195,15 +209,15 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
                 Some(c) => pad(format!("'{}'", escape_char(c)), spec, false),
                 None => pad("'\u{FFFD}'".into(), spec, false),
             },
-            other => bad_verb('q', other),
+            other => bad_verb('q', spec, other),
         },
         't' => match arg {
             Value::Bool(b) => pad(b.to_string(), spec, false),
-            other => bad_verb('t', other),
+            other => bad_verb('t', spec, other),
         },
         'd' | 'b' | 'o' | 'O' | 'x' | 'X' | 'c' | 'U' => match arg {
             Value::Int(..) | Value::Uint(_) => {
-                format_int(verb, spec, arg).unwrap_or_else(|| bad_verb(verb, arg))
+                format_int(verb, spec, arg).unwrap_or_else(|| bad_verb(verb, spec, arg))
             }
             Value::String(s) if matches!(verb, 'x' | 'X') => {
                 let hex: String = s
@@ -218,13 +232,16 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
                     .collect();
                 pad(hex, spec, false)
             }
-            Value::Float(_) if matches!(verb, 'b' | 'x' | 'X') => bad_verb(verb, arg),
-            other => bad_verb(verb, other),
+            Value::Float(_) if matches!(verb, 'x' | 'X') => {
+                format_float_verb(verb, spec, arg).unwrap_or_else(|| bad_verb(verb, spec, arg))
+            }
+            Value::Float(_) if verb == 'b' => bad_verb(verb, spec, arg),
+            other => bad_verb(verb, spec, other),
         },
         'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-            format_float_verb(verb, spec, arg).unwrap_or_else(|| bad_verb(verb, arg))
+            format_float_verb(verb, spec, arg).unwrap_or_else(|| bad_verb(verb, spec, arg))
         }
-        other => bad_verb(other, arg),
+        other => bad_verb(other, spec, arg),
     }
 }
 
@@ -289,6 +306,63 @@ fn format_int(verb: char, spec: Spec, arg: &Value) -> Option<String> {
     ))
 }
 
+/// Go's `strconv.FormatFloat(f, 'x', precision, 64)`: `-0x1.fp+08`, the mantissa in hex with
+/// the shortest digits (or `precision` digits, rounded half to even), a decimal exponent of at
+/// least two digits.
+fn go_hex_float(f: f64, precision: Option<usize>) -> String {
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if f == 0.0 {
+        let zeros = precision
+            .filter(|&p| p > 0)
+            .map(|p| format!(".{}", "0".repeat(p)));
+        return format!("{sign}0x0{}p+00", zeros.unwrap_or_default());
+    }
+    let bits = f.abs().to_bits();
+    let (mut mantissa, mut exp) = if (bits >> 52) == 0 {
+        // subnormal: normalize so the leading bit sits at position 52
+        let m = bits & ((1 << 52) - 1);
+        let shift = m.leading_zeros() - 11;
+        (m << shift, -1022 - i64::from(shift))
+    } else {
+        (
+            (bits & ((1 << 52) - 1)) | (1 << 52),
+            ((bits >> 52) as i64) - 1023,
+        )
+    };
+    // 52 fraction bits are 13 hex digits; round to the requested number of digits
+    if let Some(p) = precision.filter(|&p| p < 13) {
+        let drop = 4 * (13 - p) as u32;
+        let half = 1u64 << (drop - 1);
+        let rest = mantissa & ((1 << drop) - 1);
+        mantissa >>= drop;
+        if rest > half || (rest == half && mantissa & 1 == 1) {
+            mantissa += 1;
+        }
+        if mantissa >> (4 * p as u32) >= 2 {
+            mantissa >>= 1;
+            exp += 1;
+        }
+        mantissa <<= drop;
+    }
+    let mut digits = format!("{:013x}", mantissa & ((1 << 52) - 1));
+    match precision {
+        None => {
+            while digits.ends_with('0') {
+                digits.pop();
+            }
+        }
+        Some(p) if p <= 13 => digits.truncate(p),
+        Some(p) => digits.push_str(&"0".repeat(p - 13)),
+    }
+    let point = if digits.is_empty() {
+        String::new()
+    } else {
+        format!(".{digits}")
+    };
+    let exp_sign = if exp < 0 { '-' } else { '+' };
+    format!("{sign}0x1{point}p{exp_sign}{:02}", exp.abs())
+}
+
 fn format_float_verb(verb: char, spec: Spec, arg: &Value) -> Option<String> {
     let f = match arg {
         Value::Float(f) => *f,
@@ -311,6 +385,10 @@ fn format_float_verb(verb: char, spec: Spec, arg: &Value) -> Option<String> {
                 if verb == 'G' { s.to_uppercase() } else { s }
             }
             ('g' | 'G', Some(p)) => go_g(f, p.max(1), verb == 'G'),
+            ('x' | 'X', p) => {
+                let s = go_hex_float(f, p);
+                if verb == 'X' { s.to_uppercase() } else { s }
+            }
             _ => return None,
         }
     };
@@ -469,5 +547,50 @@ mod tests {
             sprintf("%q", &[Value::list(vec![s("a"), s("b")])]),
             "[\"a\" \"b\"]"
         );
+    }
+}
+
+#[cfg(test)]
+mod hex_float_tests {
+    use super::*;
+
+    /// Each line was printed by Helm v4.2.3 for
+    /// `printf "%x|%X|%.2x|%.0x|%8.3x|"` of the same float64.
+    #[test]
+    fn floats_print_in_hex_as_go_prints_them() {
+        for (f, go) in [
+            (
+                -496.0,
+                "-0x1.fp+08|-0X1.FP+08|-0x1.f0p+08|-0x1p+09|-0x1.f00p+08|",
+            ),
+            (0.0, "0x0p+00|0X0P+00|0x0.00p+00|0x0p+00|0x0.000p+00|"),
+            (1.0, "0x1p+00|0X1P+00|0x1.00p+00|0x1p+00|0x1.000p+00|"),
+            (
+                0.1,
+                "0x1.999999999999ap-04|0X1.999999999999AP-04|0x1.9ap-04|0x1p-03|0x1.99ap-04|",
+            ),
+            (
+                1e300,
+                "0x1.7e43c8800759cp+996|0X1.7E43C8800759CP+996|0x1.7ep+996|0x1p+996|0x1.7e4p+996|",
+            ),
+            (
+                5e-324,
+                "0x1p-1074|0X1P-1074|0x1.00p-1074|0x1p-1074|0x1.000p-1074|",
+            ),
+            (2.5, "0x1.4p+01|0X1.4P+01|0x1.40p+01|0x1p+01|0x1.400p+01|"),
+            (
+                1.0 / 3.0,
+                "0x1.5555555555555p-02|0X1.5555555555555P-02|0x1.55p-02|0x1p-02|0x1.555p-02|",
+            ),
+            (
+                255.99,
+                "0x1.fffae147ae148p+07|0X1.FFFAE147AE148P+07|0x1.00p+08|0x1p+08|0x1.000p+08|",
+            ),
+            (-0.0, "-0x0p+00|-0X0P+00|-0x0.00p+00|-0x0p+00|-0x0.000p+00|"),
+        ] {
+            let v = Value::Float(f);
+            let args = [v.clone(), v.clone(), v.clone(), v.clone(), v];
+            assert_eq!(sprintf("%x|%X|%.2x|%.0x|%8.3x|", &args), go, "{f}");
+        }
     }
 }

@@ -5,6 +5,8 @@
 pub mod exec;
 pub mod funcs;
 pub mod gofmt;
+pub mod json;
 pub mod lex;
 pub mod parse;
+pub mod render;
 pub mod value;

@@ -725,9 +725,10 @@ impl<'a> Parser<'a, '_> {
                 idents.extend(fields);
                 Arg::Field(chain_pos, idents)
             }
-            Arg::Variable(pos, mut idents) => {
+            Arg::Variable(_, mut idents) => {
+                // Go rebuilds a variable with fields from its chain, positioned at the first field
                 idents.extend(fields);
-                Arg::Variable(pos, idents)
+                Arg::Variable(chain_pos, idents)
             }
             Arg::Bool(..) | Arg::String(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return self.error(format!(

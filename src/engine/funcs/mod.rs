@@ -1,6 +1,9 @@
 //! The functions templates can call besides Go's builtins, registered in families (Sprig's,
 //! Helm's); each family module offers `register(&mut Registry)`.
 
+pub mod dates;
+pub mod helm;
 pub mod registry;
+pub mod time;
 
 pub use registry::{Body, Func, Registry, Ty};

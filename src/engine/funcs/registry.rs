@@ -30,6 +30,8 @@ pub enum Ty {
     List,
     /// `[]string` (nil allowed).
     Strings,
+    /// A Go struct type by name (`time.Time`).
+    Object(&'static str),
 }
 
 impl Ty {
@@ -45,6 +47,7 @@ impl Ty {
             Ty::Map => "map[string]interface {}",
             Ty::List => "[]interface {}",
             Ty::Strings => "[]string",
+            Ty::Object(name) => name,
         }
     }
 

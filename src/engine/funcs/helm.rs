@@ -1,0 +1,264 @@
+//! Helm's own template functions (`include`, `tpl`, `required`, `fail`, `lookup`, the JSON,
+//! YAML and TOML conversions) and Sprig's JSON encoders, plus the way Helm v4.2.3 turns an
+//! execution error into the message a user sees.
+
+use std::sync::Arc;
+
+use super::{Registry, Ty};
+use crate::engine::exec::{BUILTINS, Context, execute};
+use crate::engine::json::{self, MarshalOptions};
+use crate::engine::lex::go_quote;
+use crate::engine::value::{ListKind, Value};
+
+/// How many times one template name may be nested in `include` (Helm's `recursionMaxNums`).
+pub const MAX_INCLUDE_NESTING: usize = 1000;
+
+const WARN_START: &str = "HELM_ERR_START";
+const WARN_END: &str = "HELM_ERR_END";
+
+/// Registers Helm's functions and Sprig's JSON encoders.
+pub fn register(r: &mut Registry) {
+    r.add("include", &[Ty::String, Ty::Any], None, include);
+    r.add("tpl", &[Ty::String, Ty::Map], None, tpl);
+    r.add("required", &[Ty::String, Ty::Any], None, required);
+    r.add("fail", &[Ty::String], None, fail);
+    r.add(
+        "lookup",
+        &[Ty::String, Ty::String, Ty::String, Ty::String],
+        None,
+        lookup,
+    );
+    r.add("toJson", &[Ty::Any], None, |a, _| {
+        Ok(Value::string(marshal(&a[0], true, 0).unwrap_or_default()))
+    });
+    r.add("mustToJson", &[Ty::Any], None, |a, _| {
+        marshal(&a[0], true, 0).map(Value::string)
+    });
+    r.add("toPrettyJson", &[Ty::Any], None, |a, _| {
+        Ok(Value::string(marshal(&a[0], true, 2).unwrap_or_default()))
+    });
+    r.add("mustToPrettyJson", &[Ty::Any], None, |a, _| {
+        marshal(&a[0], true, 2).map(Value::string)
+    });
+    r.add("toRawJson", &[Ty::Any], None, |a, _| {
+        Ok(Value::string(marshal(&a[0], false, 0).unwrap_or_default()))
+    });
+    r.add("mustToRawJson", &[Ty::Any], None, |a, _| {
+        marshal(&a[0], false, 0).map(Value::string)
+    });
+    r.add("fromJson", &[Ty::String], None, |a, _| {
+        Ok(from_json(str_arg(&a[0])))
+    });
+    r.add("fromJsonArray", &[Ty::String], None, |a, _| {
+        Ok(from_json_array(str_arg(&a[0])))
+    });
+}
+
+fn str_arg(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s,
+        _ => "",
+    }
+}
+
+fn marshal(value: &Value, escape_html: bool, indent: usize) -> Result<String, String> {
+    json::marshal(
+        value,
+        MarshalOptions {
+            escape_html,
+            indent,
+        },
+    )
+}
+
+/// Helm's `fromJson`: a map, or a map holding the error under `Error`.
+fn from_json(text: &str) -> Value {
+    let (value, error) = match json::unmarshal_partial(text) {
+        Ok(decoded) => decoded,
+        Err(e) => (Value::Nil, Some(e)),
+    };
+    let map = match value {
+        Value::Map(m) => m,
+        Value::Nil => Default::default(),
+        other => {
+            let m = crate::engine::value::Map::default();
+            m.insert(
+                "Error",
+                Value::string(json::type_error(&other, "map[string]interface {}")),
+            );
+            return Value::Map(m);
+        }
+    };
+    if let Some(e) = error {
+        map.insert("Error", Value::string(e));
+    }
+    Value::Map(map)
+}
+
+/// Helm's `fromJsonArray`: a list, or a list holding only the error text.
+fn from_json_array(text: &str) -> Value {
+    match json::unmarshal_partial(text) {
+        Ok((Value::List(items, _), None)) => Value::List(items, ListKind::Interface),
+        Ok((Value::Nil, None)) => Value::list(vec![]),
+        Ok((_, Some(e))) | Err(e) => Value::list(vec![Value::string(e)]),
+        Ok((other, None)) => Value::list(vec![Value::string(json::type_error(
+            &other,
+            "[]interface {}",
+        ))]),
+    }
+}
+
+fn include(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
+    let name = str_arg(&args[0]).to_owned();
+    if !ctx.set.has(&name) {
+        // Helm executes includes through its root template, named "gotpl"
+        return Err(format!(
+            "template: no template {} associated with template {}",
+            go_quote(&name),
+            go_quote(TPL_NAME)
+        ));
+    }
+    let count = ctx.includes.entry(name.clone()).or_insert(0);
+    if *count > MAX_INCLUDE_NESTING {
+        return Err(format!(
+            "rendering template has a nested reference name: {name}: unable to execute template"
+        ));
+    }
+    *count += 1;
+    let mut out = String::new();
+    let result = execute(ctx, &name, &args[1], &mut out);
+    if let Some(count) = ctx.includes.get_mut(&name) {
+        *count -= 1;
+    }
+    result.map_err(|e| e.0)?;
+    Ok(Value::string(out))
+}
+
+/// The name Helm v4.2.3 parses `tpl` text under (its root template's name).
+const TPL_NAME: &str = "gotpl";
+
+fn tpl(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
+    let text = str_arg(&args[0]);
+    let funcs = ctx.funcs;
+    let parsed =
+        crate::engine::parse::parse(TPL_NAME, text, &|n| BUILTINS.contains(&n) || funcs.has(n))
+            .map_err(|e| format!("cannot parse template {}: {e}", go_quote(text)))?;
+    let source: Arc<str> = Arc::from(text);
+    let mut set = ctx.set.clone();
+    for (_, tree) in parsed.defined {
+        set.add(tree, Arc::clone(&source));
+    }
+    set.add(parsed.main, source);
+    let mut inner = Context {
+        set: &set,
+        funcs,
+        limits: ctx.limits,
+        depth: ctx.depth + 1,
+        includes: std::mem::take(&mut ctx.includes),
+        lookup: ctx.lookup,
+    };
+    if inner.depth > inner.limits.max_depth {
+        ctx.includes = inner.includes;
+        return Err(format!(
+            "exceeded maximum template depth ({})",
+            ctx.limits.max_depth
+        ));
+    }
+    let mut out = String::new();
+    let result = execute(&mut inner, TPL_NAME, &args[1], &mut out);
+    ctx.includes = inner.includes;
+    result.map_err(|e| {
+        format!(
+            "error during tpl function execution for {}: {e}",
+            go_quote(text)
+        )
+    })?;
+    Ok(Value::string(out.replace("<no value>", "")))
+}
+
+fn warn_wrap(message: &str) -> String {
+    format!("{WARN_START}{message}{WARN_END}")
+}
+
+fn required(args: &[Value], _: &mut Context<'_>) -> Result<Value, String> {
+    match &args[1] {
+        Value::Nil => Err(warn_wrap(str_arg(&args[0]))),
+        Value::String(s) if s.is_empty() => Err(warn_wrap(str_arg(&args[0]))),
+        other => Ok(other.clone()),
+    }
+}
+
+fn fail(args: &[Value], _: &mut Context<'_>) -> Result<Value, String> {
+    Err(warn_wrap(str_arg(&args[0])))
+}
+
+fn lookup(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
+    match ctx.lookup {
+        Some(reader) => reader.lookup(
+            str_arg(&args[0]),
+            str_arg(&args[1]),
+            str_arg(&args[2]),
+            str_arg(&args[3]),
+        ),
+        None => Ok(Value::map(Default::default())),
+    }
+}
+
+/// The message Helm v4.2.3 shows for a template execution error (Go's one-line form in
+/// `error`): `required` and `fail` become `execution error at (LOCATION): MESSAGE`; an error
+/// reached through nothing but `include` calls is laid out one frame per line
+/// (`LOCATION\n  executing "NAME" at <NODE>:\n    MESSAGE`); anything else stays as Go wrote it.
+pub fn helm_exec_error(error: &str) -> String {
+    let mut tokens = error.splitn(3, ": ");
+    if let (Some("template"), Some(location), Some(rest)) =
+        (tokens.next(), tokens.next(), tokens.next())
+        && let Some(start) = rest.find(WARN_START)
+    {
+        let after = &rest[start + WARN_START.len()..];
+        if let Some(end) = after.rfind(WARN_END) {
+            return format!("execution error at ({location}): {}", &after[..end]);
+        }
+    }
+    layered_include_error(error).unwrap_or_else(|| error.to_owned())
+}
+
+/// One frame of Go's error text, `template: LOCATION: executing "NAME" at <NODE>: MESSAGE`,
+/// as (LOCATION, `executing "NAME" at <NODE>`, MESSAGE).
+fn split_frame(text: &str) -> Option<(&str, &str, &str)> {
+    let rest = text.strip_prefix("template: ")?;
+    let at = rest.find(": executing \"")?;
+    let frame = &rest[at + 2..];
+    let node_start = frame.find("\" at <")? + "\" at <".len();
+    let close = frame[node_start..].find(">: ")? + node_start;
+    Some((&rest[..at], &frame[..=close], &frame[close + 3..]))
+}
+
+fn layered_include_error(error: &str) -> Option<String> {
+    const VIA_INCLUDE: &str = "error calling include: ";
+    let mut out = String::new();
+    let mut rest = error;
+    loop {
+        let Some((location, head, message)) = split_frame(rest) else {
+            // the innermost error of an include chain that is not itself a frame
+            if out.is_empty() || !rest.starts_with("template: ") {
+                return None;
+            }
+            out.push_str(rest);
+            return Some(out);
+        };
+        out.push_str(location);
+        out.push_str("\n  ");
+        out.push_str(head);
+        out.push_str(":\n    ");
+        if let Some(inner) = message.strip_prefix(VIA_INCLUDE) {
+            out.push_str("error calling include:\n");
+            rest = inner;
+        } else if message.starts_with("error calling ") {
+            return None;
+        } else {
+            // Helm lays the message out on its own line, without trailing blanks
+            out.push_str(message.trim_end());
+            return Some(out);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Rendering a set of template files as Helm's engine does: every file parsed once into a
+//! shared [`Templates`] (Helm's parse order, so the winning `define` of a duplicated name is
+//! the one Helm picks), then any file executed with its values, concurrently if wanted, with
+//! Helm's function set, `<no value>` removed, limits enforced, and errors worded as Helm words
+//! them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use super::exec::{BUILTINS, Context, Limits, Lookup, TemplateSet, execute};
+use super::funcs::{Registry, dates, helm};
+use super::value::Value;
+
+/// Every function Helm v4.2.3 offers templates, besides Go's builtins.
+pub fn helm_functions() -> &'static Registry {
+    static FUNCS: OnceLock<Registry> = OnceLock::new();
+    FUNCS.get_or_init(|| {
+        let mut r = Registry::new();
+        dates::register(&mut r);
+        helm::register(&mut r);
+        r
+    })
+}
+
+/// Parsed template files, shared by every render of them.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    set: Arc<TemplateSet>,
+    funcs: &'static Registry,
+}
+
+/// Helm's parse order: files with more path segments first, and among equals the
+/// reverse of byte order (Helm sorts by path length and then reverses the whole order).
+fn helm_parse_order(names: &mut [&str]) {
+    names.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+}
+
+/// Helm's wording of a parse error: `parse error at (LOCATION): MESSAGE`.
+pub fn helm_parse_error(file: &str, error: &str) -> String {
+    let tokens: Vec<&str> = error.split(": ").collect();
+    if tokens.len() == 1 {
+        return format!("parse error in ({file}): {error}");
+    }
+    format!(
+        "parse error at ({}): {}",
+        tokens[1],
+        tokens[tokens.len() - 1]
+    )
+}
+
+impl Templates {
+    /// Parses `files` (name, text) with Helm's function set.
+    ///
+    /// # Errors
+    /// The first parse error in Helm's parse order, worded as Helm words it.
+    pub fn parse(files: &[(String, String)]) -> Result<Self, String> {
+        let funcs = helm_functions();
+        let texts: HashMap<&str, &str> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let mut names: Vec<&str> = texts.keys().copied().collect();
+        helm_parse_order(&mut names);
+        let mut set = TemplateSet::default();
+        for name in names {
+            let text = texts[name];
+            let parsed =
+                super::parse::parse(name, text, &|n| BUILTINS.contains(&n) || funcs.has(n))
+                    .map_err(|e| helm_parse_error(name, &e.to_string()))?;
+            let source: Arc<str> = Arc::from(text);
+            for (_, tree) in parsed.defined {
+                set.add(tree, Arc::clone(&source));
+            }
+            set.add(parsed.main, source);
+        }
+        Ok(Self {
+            set: Arc::new(set),
+            funcs,
+        })
+    }
+
+    /// Runs template `name` with `data` as dot: Helm's output (with `<no value>` removed).
+    ///
+    /// # Errors
+    /// The execution error as Helm words it.
+    pub fn render(
+        &self,
+        name: &str,
+        data: &Value,
+        limits: Limits,
+        lookup: Option<&dyn Lookup>,
+    ) -> Result<String, String> {
+        let mut ctx = Context {
+            set: &self.set,
+            funcs: self.funcs,
+            limits,
+            depth: 0,
+            includes: HashMap::new(),
+            lookup,
+        };
+        let mut out = String::new();
+        execute(&mut ctx, name, data, &mut out).map_err(|e| helm::helm_exec_error(&e.0))?;
+        Ok(out.replace("<no value>", ""))
+    }
+}
