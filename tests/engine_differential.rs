@@ -177,6 +177,10 @@ fn curated_cases() -> Vec<Case> {
         "{{ toDate \"2006-01-02\" \"2024-02-29\" | toJson }} {{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2024-02-29\") }}",
         "{{ mustToDate \"2006-01-02\" \"x\" }}",
         "{{ unixEpoch 3 }}",
+        // YAML out
+        "{{ toYaml .Values }}\n{{ toYamlPretty .Values }}",
+        "{{ toYaml .Values.m }}|{{ toYaml (fromJsonArray \"[]\") }}|{{ toYaml nil }}|{{ toYaml \"yes\" }}",
+        "{{ .Values.x }} {{ toJson .Values.x }} {{ toYaml .Values.x }} {{ toYamlPretty .Values.x }}",
         // required / fail / errors
         "{{ required \"need x\" .Values.x }}",
         "{{ required \"have s\" .Values.s }}",

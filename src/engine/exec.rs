@@ -360,17 +360,13 @@ impl State<'_, '_> {
         let value = self.eval_pipeline(dot, &branch.pipe)?;
         // the range variables are declared by the pipeline; they are reassigned per element
         let decl = branch.pipe.decl.clone();
-        let items: Vec<(Value, Value)> = match &value {
-            Value::List(items, _) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Value::int(i as i64), v.clone()))
-                .collect(),
-            Value::Map(m) => m
-                .entries()
-                .into_iter()
-                .map(|(k, v)| (Value::string(k), v))
-                .collect(),
+        // lazily, so `range 1000000000` costs no memory and stops at the deadline
+        let items: Box<dyn Iterator<Item = (Value, Value)>> = match &value {
+            Value::List(items, _) => {
+                let items = Arc::clone(items);
+                Box::new((0..items.len()).map(move |i| (Value::int(i as i64), items[i].clone())))
+            }
+            Value::Map(m) => Box::new(m.entries().into_iter().map(|(k, v)| (Value::string(k), v))),
             Value::Int(n, _) if decl.len() > 1 => {
                 self.vars.truncate(mark);
                 let at = last_evaluated(&branch.pipe, &self.short_circuits);
@@ -380,8 +376,8 @@ impl State<'_, '_> {
                     format!("can't use {n} to iterate over more than one variable"),
                 ));
             }
-            Value::Int(n, _) => (0..*n).map(|i| (Value::int(i), Value::int(i))).collect(),
-            Value::Nil => Vec::new(),
+            Value::Int(n, _) => Box::new((0..*n).map(|i| (Value::int(i), Value::int(i)))),
+            Value::Nil => Box::new(std::iter::empty()),
             other => {
                 self.vars.truncate(mark);
                 let at = last_evaluated(&branch.pipe, &self.short_circuits);
@@ -391,6 +387,10 @@ impl State<'_, '_> {
         let mut ran = false;
         for (key, elem) in items {
             ran = true;
+            if let Err(e) = self.check_limits(branch.pipe.pos, &branch.pipe) {
+                self.vars.truncate(mark);
+                return Err(e);
+            }
             self.bind_range_vars(&decl, mark, &key, &elem);
             let inner_mark = self.vars.len();
             let flow = self.walk_list(&elem, &branch.list)?;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::value::{MAX_NESTING, Value, format_float};
+use super::value::{MAX_NESTING, Value, format_float, shortest_decimal};
 
 /// How to marshal.
 #[derive(Debug, Clone, Copy, Default)]
@@ -111,20 +111,36 @@ pub fn go_json_float(f: f64) -> Result<String, String> {
         return Err(format!("json: unsupported value: {}", format_float(f)));
     }
     let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        // Rust's shortest exponent form lacks Go's `+`; Go would pad `e-07` and then trim it
-        let e = format!("{f:e}");
-        Ok(match e.split_once('e') {
-            Some((m, exp)) if !exp.starts_with('-') => format!("{m}e+{exp}"),
-            _ => e,
-        })
-    } else if f == 0.0 && f.is_sign_negative() {
-        Ok("-0".into())
-    } else {
-        // Rust's `Display` for f64 is the shortest round-trip digits without an exponent,
-        // which is Go's `strconv.FormatFloat(f, 'f', -1, 64)`
-        Ok(format!("{f}"))
+    if abs == 0.0 {
+        return Ok(if f.is_sign_negative() { "-0" } else { "0" }.into());
     }
+    let (digits, exp) = shortest_decimal(abs);
+    let digits = String::from_utf8(digits).unwrap_or_default();
+    let sign = if f < 0.0 { "-" } else { "" };
+    if !(1e-6..1e21).contains(&abs) {
+        // Go writes `e+21` and `e-7` (its `e-07` trimmed to one digit)
+        let mantissa = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits
+        };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        return Ok(format!("{sign}{mantissa}e{exp_sign}{}", exp.abs()));
+    }
+    // Go's `strconv.FormatFloat(f, 'f', -1, 64)`: the digits placed around the point
+    let point = exp + 1;
+    let text = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    };
+    Ok(format!("{sign}{text}"))
 }
 
 /// A JSON string literal as Go writes it.

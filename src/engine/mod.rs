@@ -10,3 +10,4 @@ pub mod lex;
 pub mod parse;
 pub mod render;
 pub mod value;
+pub mod yaml;

@@ -324,6 +324,61 @@ impl Value {
     }
 }
 
+/// The shortest decimal digits that read back as `f` (positive, finite) and the decimal exponent
+/// of the first digit, as Go's strconv computes them. Rust's `{:e}` yields the same digits except
+/// when the exact binary value lies exactly halfway between two shortest candidates: Rust rounds
+/// up, Go takes the even digit (612887938274806.25 is `...806.2` in Go, `...806.3` in Rust).
+pub fn shortest_decimal(f: f64) -> (Vec<u8>, i32) {
+    let split = |s: &str| -> (Vec<u8>, i32) {
+        let (mantissa, exp) = s.split_once('e').unwrap_or((s, "0"));
+        (
+            mantissa.bytes().filter(u8::is_ascii_digit).collect(),
+            exp.parse().unwrap_or(0),
+        )
+    };
+    let (digits, exp) = split(&format!("{f:e}"));
+    let n = digits.len();
+    // A tie needs two adjacent n-digit decimals within one ulp, so n is at least 15.
+    if n < 15 {
+        return (digits, exp);
+    }
+    // 767 decimals after the point hold every f64 exactly.
+    let (exact, exact_exp) = split(&format!("{f:.767e}"));
+    if exact_exp != exp
+        || exact.len() <= n
+        || exact[n] != b'5'
+        || exact[n + 1..].iter().any(|&d| d != b'0')
+    {
+        return (digits, exp);
+    }
+    let lower = exact[..n].to_vec();
+    let mut upper = lower.clone();
+    let mut k = n;
+    while k > 0 && upper[k - 1] == b'9' {
+        upper[k - 1] = b'0';
+        k -= 1;
+    }
+    if k == 0 {
+        return (digits, exp);
+    }
+    upper[k - 1] += 1;
+    let even = if (lower[n - 1] - b'0').is_multiple_of(2) {
+        lower
+    } else {
+        upper
+    };
+    let text = format!(
+        "{}.{}e{exp}",
+        char::from(even[0]),
+        String::from_utf8_lossy(&even[1..])
+    );
+    if even != digits && text.parse::<f64>() == Ok(f) {
+        (even, exp)
+    } else {
+        (digits, exp)
+    }
+}
+
 /// Formats a float64 as Go's `%v` does: the shortest digits that round-trip, in exponent form
 /// (`1e+06`, `1.5e-05`) when the decimal exponent is below -4 or at least 6.
 pub fn format_float(f: f64) -> String {
@@ -344,12 +399,9 @@ pub fn format_float(f: f64) -> String {
             "0".into()
         };
     }
-    // Rust's `{:e}` gives the shortest round-trip digits, like Go's shortest formatting.
-    let sci = format!("{:e}", f);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let (digits, exp) = shortest_decimal(f.abs());
+    let negative = f < 0.0;
+    let digits = String::from_utf8(digits).unwrap_or_default();
     // Go's %v formats with the shortest precision, and then uses %e when the exponent is below
     // -4 or at least 6 (strconv's 'g' rule with eprec fixed at 6 for shortest formatting).
     let eprec = 6;

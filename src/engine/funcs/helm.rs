@@ -9,6 +9,7 @@ use crate::engine::exec::{BUILTINS, Context, execute};
 use crate::engine::json::{self, MarshalOptions};
 use crate::engine::lex::go_quote;
 use crate::engine::value::{ListKind, Value};
+use crate::engine::yaml::emit::{Node, emit_v3, json_to_yaml};
 
 /// How many times one template name may be nested in `include` (Helm's `recursionMaxNums`).
 pub const MAX_INCLUDE_NESTING: usize = 1000;
@@ -46,6 +47,13 @@ pub fn register(r: &mut Registry) {
     r.add("mustToRawJson", &[Ty::Any], None, |a, _| {
         marshal(&a[0], false, 0).map(Value::string)
     });
+    r.add("toYaml", &[Ty::Any], None, |a, _| {
+        Ok(Value::string(to_yaml(&a[0])))
+    });
+    r.add("toYamlPretty", &[Ty::Any], None, |a, _| {
+        let text = emit_v3(&yaml_node(&a[0], 0), 2);
+        Ok(Value::string(text.strip_suffix('\n').unwrap_or(&text)))
+    });
     r.add("fromJson", &[Ty::String], None, |a, _| {
         Ok(from_json(str_arg(&a[0])))
     });
@@ -69,6 +77,42 @@ fn marshal(value: &Value, escape_html: bool, indent: usize) -> Result<String, St
             indent,
         },
     )
+}
+
+/// Helm's `toYaml`: `encoding/json`, then sigs.k8s.io/yaml's JSON-to-YAML with go-yaml v2, one
+/// trailing newline trimmed; a value JSON cannot hold gives an empty string, as in Helm.
+fn to_yaml(value: &Value) -> String {
+    let Ok(json) = marshal(value, true, 0) else {
+        return String::new();
+    };
+    match json_to_yaml(&json) {
+        Ok(text) => text.strip_suffix('\n').unwrap_or(&text).to_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A template value as go-yaml v3 encodes Go values (`toYamlPretty` encodes them directly,
+/// without a JSON round trip).
+fn yaml_node(value: &Value, depth: usize) -> Node {
+    if depth > crate::engine::value::MAX_NESTING {
+        return Node::Null;
+    }
+    match value {
+        Value::Nil => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Int(i, _) => Node::Int(*i),
+        Value::Uint(u) => Node::Uint(*u),
+        Value::Float(f) => Node::Float(*f),
+        Value::String(s) => Node::Str(s.to_string()),
+        Value::List(items, _) => Node::Seq(items.iter().map(|v| yaml_node(v, depth + 1)).collect()),
+        Value::Map(m) => Node::Map(
+            m.entries()
+                .into_iter()
+                .map(|(k, v)| (k, yaml_node(&v, depth + 1)))
+                .collect(),
+        ),
+        Value::Object(o) => yaml_node(&o.to_data(), depth + 1),
+    }
 }
 
 /// Helm's `fromJson`: a map, or a map holding the error under `Error`.
