@@ -177,6 +177,12 @@ fn curated_cases() -> Vec<Case> {
         "{{ toDate \"2006-01-02\" \"2024-02-29\" | toJson }} {{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2024-02-29\") }}",
         "{{ mustToDate \"2006-01-02\" \"x\" }}",
         "{{ unixEpoch 3 }}",
+        // semver
+        "{{ semverCompare \">=1.19-0\" \"v1.36.0\" }} {{ semverCompare \"^1.2.0\" \"1.3.0\" }} {{ semverCompare \"~1.2\" \"1.3.0\" }}",
+        "{{ semver \"1.2.3\" }} {{ (semver \"v1.2.3-beta.1+build\").Major }} {{ (semver \"1.2.3-rc.1+m\").Prerelease }} {{ (semver \"v1.2\").Original }}",
+        "{{ (semver \"1.2.3\").Compare (semver \"1.3.0\") }} {{ (semver \"1.2.3\").LessThan (semver \"1.3.0\") }}",
+        "{{ semverCompare \"bad constraint !\" \"1.0.0\" }}",
+        "{{ semver \"1.2.3-01\" }}",
         // YAML out
         "{{ toYaml .Values }}\n{{ toYamlPretty .Values }}",
         "{{ toYaml .Values.m }}|{{ toYaml (fromJsonArray \"[]\") }}|{{ toYaml nil }}|{{ toYaml \"yes\" }}",

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::exec::{BUILTINS, Context, Limits, Lookup, TemplateSet, execute};
-use super::funcs::{Registry, dates, helm};
+use super::funcs::{Registry, dates, helm, semver};
 use super::value::Value;
 
 /// Every function Helm v4.2.3 offers templates, besides Go's builtins.
@@ -18,6 +18,7 @@ pub fn helm_functions() -> &'static Registry {
         let mut r = Registry::new();
         dates::register(&mut r);
         helm::register(&mut r);
+        semver::register(&mut r);
         r
     })
 }
@@ -104,5 +105,88 @@ impl Templates {
         let mut out = String::new();
         execute(&mut ctx, name, data, &mut out).map_err(|e| helm::helm_exec_error(&e.0))?;
         Ok(out.replace("<no value>", ""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn templates(text: &str) -> Templates {
+        Templates::parse(&[("t".to_owned(), text.to_owned())]).unwrap()
+    }
+
+    #[test]
+    fn a_template_that_loops_forever_stops_at_the_deadline() {
+        let t = templates("{{ range 1000000000000 }}{{ end }}");
+        let limits = Limits {
+            deadline: Some(Instant::now() + Duration::from_millis(50)),
+            ..Limits::default()
+        };
+        let err = t.render("t", &Value::Nil, limits, None).unwrap_err();
+        assert!(err.contains("render deadline exceeded"), "{err}");
+    }
+
+    #[test]
+    fn output_beyond_the_cap_fails_the_render() {
+        let t = templates("{{ range 100000 }}0123456789{{ end }}");
+        let limits = Limits {
+            max_output: 10_000,
+            ..Limits::default()
+        };
+        let err = t.render("t", &Value::Nil, limits, None).unwrap_err();
+        assert!(
+            err.contains("output exceeds the limit of 10000 bytes"),
+            "{err}"
+        );
+        assert!(t.render("t", &Value::Nil, Limits::default(), None).is_ok());
+    }
+
+    #[test]
+    fn unbounded_template_recursion_is_refused_without_exhausting_the_stack() {
+        let t = templates(r#"{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}"#);
+        let err = t
+            .render("t", &Value::Nil, Limits::default(), None)
+            .unwrap_err();
+        assert!(
+            err.contains("exceeded maximum template depth (2000)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn include_recursion_stops_with_helms_message() {
+        let t = templates(r#"{{ define "r" }}{{ include "r" . }}{{ end }}{{ include "r" . }}"#);
+        let err = t
+            .render("t", &Value::Nil, Limits::default(), None)
+            .unwrap_err();
+        assert!(
+            err.ends_with(
+                "error calling include: rendering template has a nested reference name: r: unable to execute template"
+            ),
+            "{}",
+            &err[err.len().saturating_sub(300)..]
+        );
+    }
+
+    #[test]
+    fn one_parse_serves_concurrent_renders() {
+        let t = templates(
+            r#"{{ define "x" }}<{{ . }}>{{ end }}{{ range . }}{{ include "x" . }}{{ end }}"#,
+        );
+        let outputs: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    let t = &t;
+                    s.spawn(move || {
+                        let data = Value::list(vec![Value::int(i), Value::int(i + 1)]);
+                        t.render("t", &data, Limits::default(), None).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(outputs, ["<0><1>", "<1><2>", "<2><3>", "<3><4>"]);
     }
 }

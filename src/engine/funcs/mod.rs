@@ -4,6 +4,7 @@
 pub mod dates;
 pub mod helm;
 pub mod registry;
+pub mod semver;
 pub mod time;
 
 pub use registry::{Body, Func, Registry, Ty};
