@@ -10,7 +10,7 @@
 //! arguments are converted and checked.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::funcs::{Registry, Ty};
 use super::parse::{Arg, Branch, Command, Node, Pipe, Tree};
@@ -27,19 +27,56 @@ pub const BUILTINS: &[&str] = &[
     "printf", "println", "html", "js", "urlquery", "call",
 ];
 
-/// Parsed templates by name, shared by every render.
-#[derive(Debug, Clone, Default)]
+/// Parsed templates by name, shared by every render. A set may lie over a base set (what `tpl`
+/// adds for one call), so the shared set is never copied or changed by a render.
+#[derive(Debug, Default)]
 pub struct TemplateSet {
     trees: HashMap<String, Arc<Tree>>,
     sources: HashMap<String, Arc<str>>,
+    base: Option<Arc<TemplateSet>>,
+    /// Texts `tpl` has parsed, shared by every render of the root set.
+    tpl_cache: Mutex<TplCache>,
 }
 
+/// A text parsed for `tpl`: its trees (defines first, the main tree last) and its source.
+#[derive(Debug)]
+pub struct ParsedText {
+    /// The trees in the order they are added.
+    pub trees: Vec<Arc<Tree>>,
+    /// The text.
+    pub source: Arc<str>,
+}
+
+type TplCache = HashMap<Arc<str>, Arc<ParsedText>>;
+
+fn lock_cache(cache: &Mutex<TplCache>) -> std::sync::MutexGuard<'_, TplCache> {
+    // every change is one insert, so a poisoned cache is still consistent
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// How many distinct `tpl` texts a template set remembers parsed.
+const TPL_CACHE_ENTRIES: usize = 4096;
+
 impl TemplateSet {
+    /// An empty set over `base`: lookups fall through to the base.
+    pub fn overlay(base: Arc<TemplateSet>) -> Self {
+        Self {
+            base: Some(base),
+            ..Self::default()
+        }
+    }
+
     /// Adds a tree (a later tree of the same name replaces an earlier one, as in Go's
     /// `text/template`, unless the later one is empty); `source` is the text it was parsed from.
     pub fn add(&mut self, tree: Tree, source: Arc<str>) {
+        self.add_shared(Arc::new(tree), source);
+    }
+
+    /// [`TemplateSet::add`] for a tree that is already shared.
+    pub fn add_shared(&mut self, tree: Arc<Tree>, source: Arc<str>) {
         if self
-            .trees
             .get(&tree.name)
             .is_some_and(|old| !super::parse::is_empty_tree(&old.root))
             && super::parse::is_empty_tree(&tree.root)
@@ -47,17 +84,56 @@ impl TemplateSet {
             return;
         }
         self.sources.insert(tree.parse_name.clone(), source);
-        self.trees.insert(tree.name.clone(), Arc::new(tree));
+        self.trees.insert(tree.name.clone(), tree);
     }
 
     /// A tree by name.
     pub fn get(&self, name: &str) -> Option<&Arc<Tree>> {
-        self.trees.get(name)
+        match self.trees.get(name) {
+            Some(tree) => Some(tree),
+            None => self.base.as_ref().and_then(|b| b.get(name)),
+        }
     }
 
     /// Whether a template of this name exists.
     pub fn has(&self, name: &str) -> bool {
-        self.trees.contains_key(name)
+        self.get(name).is_some()
+    }
+
+    /// The text a tree was parsed from, by the tree's parse name.
+    fn source(&self, parse_name: &str) -> Option<Arc<str>> {
+        match self.sources.get(parse_name) {
+            Some(s) => Some(Arc::clone(s)),
+            None => self.base.as_ref().and_then(|b| b.source(parse_name)),
+        }
+    }
+
+    fn root(&self) -> &TemplateSet {
+        match &self.base {
+            Some(b) => b.root(),
+            None => self,
+        }
+    }
+
+    /// The parsed form of a `tpl` text, from the root set's cache or from `parse`.
+    ///
+    /// # Errors
+    /// What `parse` returns.
+    pub fn parsed_text<E>(
+        &self,
+        text: &str,
+        parse: impl FnOnce() -> Result<ParsedText, E>,
+    ) -> Result<Arc<ParsedText>, E> {
+        let cache = &self.root().tpl_cache;
+        if let Some(hit) = lock_cache(cache).get(text) {
+            return Ok(Arc::clone(hit));
+        }
+        let parsed = Arc::new(parse()?);
+        let mut entries = lock_cache(cache);
+        if entries.len() < TPL_CACHE_ENTRIES {
+            entries.insert(Arc::clone(&parsed.source), Arc::clone(&parsed));
+        }
+        Ok(parsed)
     }
 }
 
@@ -81,6 +157,7 @@ pub fn render_snippet(
         set.add(tree, Arc::clone(&source));
     }
     set.add(parsed.main, Arc::clone(&source));
+    let set = Arc::new(set);
     let mut ctx = Context {
         set: &set,
         funcs,
@@ -119,7 +196,7 @@ impl Default for Limits {
 /// The state a function may use: the template set, limits and the current depth.
 pub struct Context<'a> {
     /// The templates of the render.
-    pub set: &'a TemplateSet,
+    pub set: &'a Arc<TemplateSet>,
     /// Functions besides Go's builtins.
     pub funcs: &'a Registry,
     /// Limits.
@@ -184,9 +261,7 @@ pub fn execute(
     };
     let source = ctx
         .set
-        .sources
-        .get(&tree.parse_name)
-        .cloned()
+        .source(&tree.parse_name)
         .unwrap_or_else(|| Arc::from(""));
     if ctx.depth >= ctx.limits.max_depth {
         return Err(ExecError(format!(
@@ -308,9 +383,7 @@ impl State<'_, '_> {
                 let source = self
                     .ctx
                     .set
-                    .sources
-                    .get(&tree.parse_name)
-                    .cloned()
+                    .source(&tree.parse_name)
                     .unwrap_or_else(|| Arc::from(""));
                 self.ctx.depth += 1;
                 let saved_tree = std::mem::replace(&mut self.tree, Arc::clone(&tree));

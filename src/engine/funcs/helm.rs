@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use super::{Registry, Ty};
-use crate::engine::exec::{BUILTINS, Context, execute};
+use crate::engine::exec::{BUILTINS, Context, ParsedText, TemplateSet, execute};
 use crate::engine::json::{self, MarshalOptions};
 use crate::engine::lex::go_quote;
+use crate::engine::parse::Tree;
 use crate::engine::value::{ListKind, Value};
 use crate::engine::yaml::emit::{Node, emit_v3, json_to_yaml};
 
@@ -184,30 +185,35 @@ const TPL_NAME: &str = "gotpl";
 fn tpl(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
     let text = str_arg(&args[0]);
     let funcs = ctx.funcs;
-    let parsed =
-        crate::engine::parse::parse(TPL_NAME, text, &|n| BUILTINS.contains(&n) || funcs.has(n))
-            .map_err(|e| format!("cannot parse template {}: {e}", go_quote(text)))?;
-    let source: Arc<str> = Arc::from(text);
-    let mut set = ctx.set.clone();
-    for (_, tree) in parsed.defined {
-        set.add(tree, Arc::clone(&source));
+    let parsed = ctx.set.parsed_text(text, || {
+        let parsed =
+            crate::engine::parse::parse(TPL_NAME, text, &|n| BUILTINS.contains(&n) || funcs.has(n))
+                .map_err(|e| format!("cannot parse template {}: {e}", go_quote(text)))?;
+        let mut trees: Vec<Arc<Tree>> = parsed
+            .defined
+            .into_iter()
+            .map(|(_, t)| Arc::new(t))
+            .collect();
+        trees.push(Arc::new(parsed.main));
+        Ok::<_, String>(ParsedText {
+            trees,
+            source: Arc::from(text),
+        })
+    })?;
+    // the text's templates lie over the chart's for this call only, as Helm's clone does
+    let mut overlay = TemplateSet::overlay(Arc::clone(ctx.set));
+    for tree in &parsed.trees {
+        overlay.add_shared(Arc::clone(tree), Arc::clone(&parsed.source));
     }
-    set.add(parsed.main, source);
+    let overlay = Arc::new(overlay);
     let mut inner = Context {
-        set: &set,
+        set: &overlay,
         funcs,
         limits: ctx.limits,
-        depth: ctx.depth + 1,
+        depth: ctx.depth,
         includes: std::mem::take(&mut ctx.includes),
         lookup: ctx.lookup,
     };
-    if inner.depth > inner.limits.max_depth {
-        ctx.includes = inner.includes;
-        return Err(format!(
-            "exceeded maximum template depth ({})",
-            ctx.limits.max_depth
-        ));
-    }
     let mut out = String::new();
     let result = execute(&mut inner, TPL_NAME, &args[1], &mut out);
     ctx.includes = inner.includes;
