@@ -177,6 +177,10 @@ fn curated_cases() -> Vec<Case> {
         "{{ toDate \"2006-01-02\" \"2024-02-29\" | toJson }} {{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2024-02-29\") }}",
         "{{ mustToDate \"2006-01-02\" \"x\" }}",
         "{{ unixEpoch 3 }}",
+        // YAML in
+        "{{ (fromYaml \"a: 1\\nb: [x, yes, 012, 1e3]\\nc: {d: ~}\") | toJson }}",
+        "{{ fromYaml \"a: b: c\" }}|{{ fromYamlArray \"- 1\\n- two\" }}|{{ fromYamlArray \"a: 1\" }}",
+        "{{ $m := fromYaml (toYaml .Values) }}{{ toJson $m }}",
         // semver
         "{{ semverCompare \">=1.19-0\" \"v1.36.0\" }} {{ semverCompare \"^1.2.0\" \"1.3.0\" }} {{ semverCompare \"~1.2\" \"1.3.0\" }}",
         "{{ semver \"1.2.3\" }} {{ (semver \"v1.2.3-beta.1+build\").Major }} {{ (semver \"1.2.3-rc.1+m\").Prerelease }} {{ (semver \"v1.2\").Original }}",

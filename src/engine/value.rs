@@ -253,6 +253,11 @@ impl Value {
     /// Converts decoded JSON (or YAML read through JSON, as Helm does): every number becomes
     /// `float64`, objects `map[string]interface {}`, arrays `[]interface {}`.
     pub fn from_json(v: &serde_json::Value) -> Self {
+        // documents nested thousands deep are valid YAML; grow the stack rather than overflow
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v))
+    }
+
+    fn from_json_level(v: &serde_json::Value) -> Self {
         match v {
             serde_json::Value::Null => Value::Nil,
             serde_json::Value::Bool(b) => Value::Bool(*b),

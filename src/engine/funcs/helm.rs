@@ -11,6 +11,7 @@ use crate::engine::lex::go_quote;
 use crate::engine::parse::Tree;
 use crate::engine::value::{ListKind, Value};
 use crate::engine::yaml::emit::{Node, emit_v3, json_to_yaml};
+use crate::engine::yaml::parse::{yaml_to_json_array, yaml_to_json_map};
 
 /// How many times one template name may be nested in `include` (Helm's `recursionMaxNums`).
 pub const MAX_INCLUDE_NESTING: usize = 1000;
@@ -54,6 +55,18 @@ pub fn register(r: &mut Registry) {
     r.add("toYamlPretty", &[Ty::Any], None, |a, _| {
         let text = emit_v3(&yaml_node(&a[0], 0), 2);
         Ok(Value::string(text.strip_suffix('\n').unwrap_or(&text)))
+    });
+    r.add("fromYaml", &[Ty::String], None, |a, _| {
+        Ok(match yaml_to_json_map(str_arg(&a[0])) {
+            Ok(map) => Value::from_json(&serde_json::Value::Object(map)),
+            Err(e) => error_map(e),
+        })
+    });
+    r.add("fromYamlArray", &[Ty::String], None, |a, _| {
+        Ok(match yaml_to_json_array(str_arg(&a[0])) {
+            Ok(items) => Value::from_json(&serde_json::Value::Array(items)),
+            Err(e) => Value::list(vec![Value::string(e)]),
+        })
     });
     r.add("fromJson", &[Ty::String], None, |a, _| {
         Ok(from_json(str_arg(&a[0])))
@@ -114,6 +127,13 @@ fn yaml_node(value: &Value, depth: usize) -> Node {
         ),
         Value::Object(o) => yaml_node(&o.to_data(), depth + 1),
     }
+}
+
+/// What Helm's `fromYaml` and `fromJson` return for unreadable text: the error under `Error`.
+fn error_map(error: String) -> Value {
+    let map = crate::engine::value::Map::default();
+    map.insert("Error", Value::string(error));
+    Value::Map(map)
 }
 
 /// Helm's `fromJson`: a map, or a map holding the error under `Error`.

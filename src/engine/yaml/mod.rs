@@ -2,3 +2,4 @@
 //! and sigs.k8s.io/yaml's reading of YAML through JSON (values files, `fromYaml`).
 
 pub mod emit;
+pub mod parse;
