@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use helm_operator::engine::exec::Limits;
 use helm_operator::engine::render::Templates;
-use helm_operator::engine::value::Value;
+use helm_operator::engine::value::{MapType, Value};
 use serde_json::{Value as Json, json};
 
 const TEMPLATE: &str = "c/templates/t.yaml";
@@ -89,7 +89,11 @@ fn top_level(values: &Json) -> Value {
     if let Some(Value::Map(release)) = m.get("Release") {
         release.insert("Revision", Value::int(1));
     }
-    Value::Map(m)
+    // the root object and .Values are Helm's named map type common.Values
+    if let Some(Value::Map(values)) = m.get("Values") {
+        m.insert("Values", Value::Map(values.as_type(MapType::Values)));
+    }
+    Value::Map(m.as_type(MapType::Values))
 }
 
 fn our_render(c: &Case) -> Outcome {
@@ -177,6 +181,22 @@ fn curated_cases() -> Vec<Case> {
         "{{ toDate \"2006-01-02\" \"2024-02-29\" | toJson }} {{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2024-02-29\") }}",
         "{{ mustToDate \"2006-01-02\" \"x\" }}",
         "{{ unixEpoch 3 }}",
+        // Sprig collections, math, defaults, reflection
+        "{{ get .Values.missing \"a\" }}",
+        "{{ get (fromJsonArray \"[]\") \"a\" }}",
+        "{{ $d := dict \"a\" 1 }}{{ $_ := set $d \"b\" 2 }}{{ toJson $d }} {{ $_ := set .Values \"added\" 1 }}{{ .Values.added }}",
+        "{{ merge (dict \"a\" 9 \"n\" (dict \"x\" 1)) .Values.m | toJson }} {{ mergeOverwrite (dict \"a\" 9) .Values.m | toJson }}",
+        "{{ default \"d\" .Values.empty }} {{ default 5 .Values.n }} {{ empty .Values.list }} {{ coalesce .Values.nul .Values.empty \"c\" }}",
+        "{{ add 1 .Values.n 2.5 }} {{ div 7 2 }} {{ mul .Values.f 2 }} {{ max 1 5 3 }} {{ int \"12abc\" }} {{ int64 .Values.f }} {{ float64 \"1.5\" }} {{ add1 .Values.big }}",
+        "{{ until 5 }} {{ untilStep 1 10 3 }} {{ seq 1 5 }} {{ divf 1 3 }} {{ round 2.567 2 }} {{ floor 2.5 }} {{ ceil .Values.f }}",
+        "{{ ternary \"a\" \"b\" .Values.t }} {{ typeOf .Values.n }} {{ kindOf .Values.list }} {{ kindIs \"map\" .Values.m }} {{ deepEqual .Values.m .Values.m }} {{ typeOf (until 2) }}",
+        "{{ keys .Values.m | sortAlpha }} {{ pluck \"a\" .Values.m (dict \"a\" 9) }} {{ pick .Values.m \"a\" }} {{ omit .Values.m \"a\" }} {{ dig \"m\" \"nested\" \"x\" \"def\" .Values }}",
+        "{{ first .Values.list }} {{ rest .Values.list }} {{ last .Values.list }} {{ initial .Values.list }} {{ reverse .Values.list }} {{ uniq (list 1 1 2) }}",
+        "{{ without .Values.list 1 }} {{ has 1 .Values.list }} {{ concat .Values.list (list 9) }} {{ compact (list 1 \"\" nil 0 2) }} {{ chunk 2 (list 1 2 3) }}",
+        "{{ slice .Values.list 1 3 }} {{ slice (list 1 2 3) true }} {{ hasKey .Values.m \"a\" }} {{ values .Values.m | len }}",
+        "{{ until (ceil 2.5) }}",
+        "{{ first 3 }}",
+        "{{ div 1 0 }}",
         // YAML in
         "{{ (fromYaml \"a: 1\\nb: [x, yes, 012, 1e3]\\nc: {d: ~}\") | toJson }}",
         "{{ fromYaml \"a: b: c\" }}|{{ fromYamlArray \"- 1\\n- two\" }}|{{ fromYamlArray \"a: 1\" }}",
@@ -216,7 +236,6 @@ fn curated_cases() -> Vec<Case> {
         "{{ .Values.a }} {{ typeOf .Values.a }}",
         json!({"a": 1e21}),
     ));
-    out.retain(|c| !c.template.contains("typeOf")); // until the reflection family lands
     out
 }
 
@@ -307,7 +326,33 @@ fn random_operand(rng: &mut Rng, depth: usize) -> String {
 fn random_pipeline(rng: &mut Rng, depth: usize) -> String {
     let a = random_operand(rng, depth);
     let b = random_operand(rng, depth);
-    match rng.below(12) {
+    match rng.below(24) {
+        12 => format!("default {a} {b}"),
+        13 => format!("empty {a}"),
+        14 => format!("coalesce {a} {b}"),
+        15 => format!("list {a} {b}"),
+        16 => format!("dict \"k0\" {a} \"k1\" {b}"),
+        17 => format!("hasKey (dict \"k0\" {a}) \"k0\""),
+        18 => format!(
+            "{} {a}",
+            rng.pick(&[
+                "typeOf", "kindOf", "first", "last", "int", "int64", "float64", "add1", "toJson"
+            ])
+        ),
+        19 => format!("ternary {a} {b} (empty {a})"),
+        20 => format!(
+            "{} {a} {b}",
+            rng.pick(&["add", "sub", "mul", "max", "min", "addf", "subf", "mulf"])
+        ),
+        21 => format!(
+            "{} {a} {b}",
+            rng.pick(&["has", "without", "append", "prepend", "concat", "deepEqual"])
+        ),
+        22 => format!(
+            "{} (dict \"k0\" {a}) (dict \"k0\" {b} \"k1\" 1) | toJson",
+            rng.pick(&["merge", "mergeOverwrite"])
+        ),
+        23 => format!("dig \"k0\" \"k1\" {a} (dict \"k0\" (dict \"k1\" {b}))"),
         0 => a,
         1 => format!("{a} | toJson"),
         2 => format!("len {a}"),

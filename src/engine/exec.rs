@@ -22,9 +22,11 @@ use super::value::{IntKind, Value};
 pub struct ExecError(pub String);
 
 /// Go's builtin function names.
+/// (Go's `slice` is not here: Helm's function map replaces it with Sprig's, registered with
+/// Sprig's list functions.)
 pub const BUILTINS: &[&str] = &[
-    "and", "or", "not", "len", "index", "slice", "eq", "ne", "lt", "le", "gt", "ge", "print",
-    "printf", "println", "html", "js", "urlquery", "call",
+    "and", "or", "not", "len", "index", "eq", "ne", "lt", "le", "gt", "ge", "print", "printf",
+    "println", "html", "js", "urlquery", "call",
 ];
 
 /// Parsed templates by name, shared by every render. A set may lie over a base set (what `tpl`
@@ -887,7 +889,13 @@ impl State<'_, '_> {
             },
             other => {
                 let value = self.eval_arg(dot, other)?;
-                self.check_type(other, value, is_interface_typed(other), ty)
+                let at = match other {
+                    Arg::Pipe(pipe) if !pipe.cmds.is_empty() => {
+                        last_evaluated(pipe, &self.short_circuits)
+                    }
+                    other => other,
+                };
+                self.check_type(at, value, is_interface_typed(other), ty)
             }
         }
     }
@@ -913,7 +921,9 @@ impl State<'_, '_> {
         ty: Ty,
     ) -> Result<Value, ExecError> {
         if matches!(value, Value::Nil) {
-            if ty.can_be_nil() {
+            // a nil read out of a map is a nil `interface {}`: only an interface parameter
+            // takes it; no value at all converts to any nil-able type
+            if ty == Ty::Any || (ty.can_be_nil() && !from_field) {
                 return Ok(Value::Nil);
             }
             let message = if from_field {
@@ -1139,8 +1149,6 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
             )),
             None => Err("wrong number of args for printf: want at least 1 got 0".into()),
         },
-        // Helm's `slice` is Sprig's, which shadows Go's builtin of the same name
-        "slice" => sprig_slice(args),
         "html" => Ok(Value::string(html_escape(&escaper_input(args)))),
         "js" => Ok(Value::string(js_escape(&escaper_input(args)))),
         "urlquery" => Ok(Value::string(query_escape(&escaper_input(args)))),
@@ -1211,45 +1219,6 @@ fn query_escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// Sprig's `slice list [start [end]]`.
-fn sprig_slice(args: &[Value]) -> Result<Value, String> {
-    let Some((list, indices)) = args.split_first() else {
-        return Err("wrong number of args for slice: want at least 1 got 0".into());
-    };
-    let Value::List(items, kind) = list else {
-        let kind = match list {
-            Value::Nil => "invalid",
-            other => other.kind_name(),
-        };
-        return Err(format!("list should be type of slice or array but {kind}"));
-    };
-    if items.is_empty() {
-        return Ok(Value::Nil);
-    }
-    let to_index = |v: &Value| -> i64 {
-        match v {
-            Value::Int(i, _) => *i,
-            Value::Uint(u) => *u as i64,
-            Value::Float(f) => *f as i64,
-            Value::String(s) => s.parse().unwrap_or(0),
-            _ => 0,
-        }
-    };
-    let start = indices.first().map_or(0, to_index);
-    let end = if indices.len() < 2 {
-        items.len() as i64
-    } else {
-        to_index(&indices[1])
-    };
-    if start < 0 || end < start || end > items.len() as i64 {
-        return Err("reflect.Value.Slice: slice index out of bounds".into());
-    }
-    Ok(Value::List(
-        Arc::new(items[start as usize..end as usize].to_vec()),
-        *kind,
-    ))
 }
 
 /// Go's `fmt.Sprint`: spaces between operands when neither side is a string.
@@ -1383,7 +1352,13 @@ mod tests {
     use super::*;
 
     fn render(text: &str, data: serde_json::Value) -> Result<String, String> {
-        render_snippet(&Registry::new(), "t", text, &Value::from_json(&data))
+        // Helm's function set: Helm's `slice` is Sprig's
+        render_snippet(
+            crate::engine::render::helm_functions(),
+            "t",
+            text,
+            &Value::from_json(&data),
+        )
     }
 
     fn ok(text: &str, data: serde_json::Value) -> String {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::exec::{BUILTINS, Context, Limits, Lookup, TemplateSet, execute};
-use super::funcs::{Registry, dates, helm, semver};
+use super::funcs::{Registry, collections, dates, helm, semver};
 use super::value::Value;
 
 /// Every function Helm v4.2.3 offers templates, besides Go's builtins.
@@ -16,6 +16,7 @@ pub fn helm_functions() -> &'static Registry {
     static FUNCS: OnceLock<Registry> = OnceLock::new();
     FUNCS.get_or_init(|| {
         let mut r = Registry::new();
+        collections::register(&mut r);
         dates::register(&mut r);
         helm::register(&mut r);
         semver::register(&mut r);

@@ -36,12 +36,40 @@ pub enum ListKind {
 /// change it wherever it is reachable from (charts rely on `$_ := set $ctx "k" v`). The lock is
 /// never held while other template code runs, so a map that contains itself cannot deadlock.
 #[derive(Clone, Default)]
-pub struct Map(Arc<Mutex<BTreeMap<String, Value>>>);
+pub struct Map(Arc<Mutex<BTreeMap<String, Value>>>, MapType);
+
+/// The Go type of a map: its contents are the same, but type names, type assertions and
+/// comparisons tell them apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MapType {
+    /// `map[string]interface {}`.
+    #[default]
+    Interface,
+    /// Helm's `common.Values` (the root object and `.Values`), a named
+    /// `map[string]interface {}`.
+    Values,
+}
 
 impl Map {
     /// A new map holding `entries`.
     pub fn new(entries: BTreeMap<String, Value>) -> Self {
-        Map(Arc::new(Mutex::new(entries)))
+        Map(Arc::new(Mutex::new(entries)), MapType::Interface)
+    }
+
+    /// A new map of Go type `go_type`.
+    pub fn typed(entries: BTreeMap<String, Value>, go_type: MapType) -> Self {
+        Map(Arc::new(Mutex::new(entries)), go_type)
+    }
+
+    /// The same map seen as Go type `go_type` (Go's conversion between map types that share an
+    /// underlying type: no copy).
+    pub fn as_type(&self, go_type: MapType) -> Self {
+        Map(Arc::clone(&self.0), go_type)
+    }
+
+    /// The map's Go type.
+    pub fn go_type(&self) -> MapType {
+        self.1
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
@@ -101,7 +129,7 @@ impl Map {
 
     /// Whether both are the same Go map.
     pub fn ptr_eq(&self, other: &Map) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.0, &other.0) && self.1 == other.1
     }
 
     /// A copy that shares nothing mutable with this map (nested maps copied too), as Sprig's
@@ -112,11 +140,12 @@ impl Map {
 }
 
 fn deep_copy_map(map: &Map, depth: usize) -> Map {
-    Map::new(
+    Map::typed(
         map.entries()
             .into_iter()
             .map(|(k, v)| (k, deep_copy_value(&v, depth + 1)))
             .collect(),
+        map.go_type(),
     )
 }
 
@@ -141,7 +170,7 @@ fn deep_copy_value(value: &Value, depth: usize) -> Value {
 
 impl PartialEq for Map {
     fn eq(&self, other: &Self) -> bool {
-        self.ptr_eq(other) || self.entries() == other.entries()
+        self.1 == other.1 && (self.ptr_eq(other) || self.entries() == other.entries())
     }
 }
 
@@ -289,6 +318,7 @@ impl Value {
             Value::List(_, ListKind::Interface) => "[]interface {}",
             Value::List(_, ListKind::String) => "[]string",
             Value::List(_, ListKind::Int) => "[]int",
+            Value::Map(m) if m.go_type() == MapType::Values => "common.Values",
             Value::Map(_) => "map[string]interface {}",
             Value::Object(o) => o.type_name(),
         }

@@ -1,6 +1,7 @@
 //! The functions templates can call besides Go's builtins, registered in families (Sprig's,
 //! Helm's); each family module offers `register(&mut Registry)`.
 
+pub mod collections;
 pub mod dates;
 pub mod helm;
 pub mod registry;

@@ -58,7 +58,12 @@ impl Ty {
 
     /// Whether a value of this Go type can be passed as it is (Go's `AssignableTo`).
     pub fn accepts(self, value: &Value) -> bool {
-        self == Ty::Any || value.type_name() == self.go_name()
+        match (self, value) {
+            (Ty::Any, _) => true,
+            // a named map type is assignable to its unnamed underlying type
+            (Ty::Map, Value::Map(_)) => true,
+            _ => value.type_name() == self.go_name(),
+        }
     }
 }
 
