@@ -157,7 +157,7 @@ fn curated_cases() -> Vec<Case> {
         // define / template / block / include / tpl
         "{{ define \"a\" }}A{{ . }}{{ end }}{{ template \"a\" 1 }}{{ include \"a\" 2 }}",
         "{{ block \"b\" . }}default {{ .Values.s }}{{ end }}",
-        "{{ define \"x\" }}{{ .Values.s | print }}{{ end }}{{ include \"x\" . | len }}",
+        "{{ define \"x\" }}{{ .Values.s | upper }}{{ end }}{{ include \"x\" . | len }}",
         "{{ tpl \"{{ .Values.s }}-{{ .Release.Name }}\" . }}",
         "{{ tpl \"{{ .Template.Name }} {{ .Template.BasePath }}\" . }}",
         "{{ tpl \"{{ define \\\"q\\\" }}Q{{ end }}{{ include \\\"q\\\" . }}\" . }}",
@@ -181,6 +181,19 @@ fn curated_cases() -> Vec<Case> {
         "{{ toDate \"2006-01-02\" \"2024-02-29\" | toJson }} {{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2024-02-29\") }}",
         "{{ mustToDate \"2006-01-02\" \"x\" }}",
         "{{ unixEpoch 3 }}",
+        // Sprig strings, encodings, regex, URLs
+        "{{ .Values.s | upper | quote }} {{ squote .Values.n }} {{ trunc 3 .Values.s }} {{ trimSuffix \"lo\" .Values.s }} {{ title \"hello world\" }}",
+        "{{ printf \"%s-%s\" .Release.Name .Chart.Name | trunc 63 | trimSuffix \"-\" }} {{ replace \"l\" \"L\" .Values.s }} {{ contains \"ell\" .Values.s }}",
+        "{{ .Values.s | b64enc }} {{ \"aGVsbG8=\" | b64dec }} {{ b64dec \"!!\" }} {{ .Values.html | nospace }}",
+        "a:{{ .Values.m | toYaml | indent 2 }}\nb:{{ .Values.list | toYaml | nindent 4 }}",
+        "{{ join \",\" .Values.list }} {{ splitList \",\" \"a,b,,c\" }} {{ (split \":\" \"img:tag\")._1 }} {{ toStrings .Values.list }} {{ toString .Values.f }}",
+        "{{ regexMatch \"^h.*o$\" .Values.s }} {{ regexReplaceAll \"(l+)\" .Values.s \"[$1]\" }} {{ regexFindAll \"[a-z]\" \"a1b2\" -1 }} {{ regexSplit \"l\" .Values.s -1 }}",
+        "{{ mustRegexMatch \"(\" \"x\" }}",
+        "{{ (urlParse \"https://u:p@example.com:8443/a/b?q=1#f\").host }} {{ urlJoin (dict \"scheme\" \"https\" \"host\" \"x.io\" \"path\" \"/p\") }}",
+        "{{ snakecase \"HelloWorld\" }} {{ camelcase \"hello_world\" }} {{ kebabcase \"HelloWorld\" }} {{ abbrev 8 \"hello world\" }} {{ wrap 5 \"hello big world\" }} {{ plural \"one\" \"many\" 2 }}",
+        "{{ substr 1 3 .Values.s }} {{ repeat 3 \"ab\" }} {{ cat \"a\" 1 nil \"b\" }} {{ initials \"hello big world\" }} {{ trimAll \"h\" \"hhohh\" }} {{ lower \"ÀB\" }}",
+        "{{ randAlphaNum 12 | len }} {{ randNumeric 4 | len }}",
+        "{{ upper 3 }}",
         // Sprig collections, math, defaults, reflection
         "{{ get .Values.missing \"a\" }}",
         "{{ get (fromJsonArray \"[]\") \"a\" }}",
@@ -209,7 +222,7 @@ fn curated_cases() -> Vec<Case> {
         "{{ semver \"1.2.3-01\" }}",
         // YAML out
         "{{ toYaml .Values }}\n{{ toYamlPretty .Values }}",
-        "{{ toYaml .Values.m }}|{{ toYaml (fromJsonArray \"[]\") }}|{{ toYaml nil }}|{{ toYaml \"yes\" }}",
+        "{{ toYaml .Values.m | nindent 2 }}|{{ toYaml (list) }}|{{ toYaml nil }}|{{ toYaml \"yes\" }}",
         "{{ .Values.x }} {{ toJson .Values.x }} {{ toYaml .Values.x }} {{ toYamlPretty .Values.x }}",
         // required / fail / errors
         "{{ required \"need x\" .Values.x }}",
@@ -326,7 +339,7 @@ fn random_operand(rng: &mut Rng, depth: usize) -> String {
 fn random_pipeline(rng: &mut Rng, depth: usize) -> String {
     let a = random_operand(rng, depth);
     let b = random_operand(rng, depth);
-    match rng.below(24) {
+    match rng.below(28) {
         12 => format!("default {a} {b}"),
         13 => format!("empty {a}"),
         14 => format!("coalesce {a} {b}"),
@@ -352,6 +365,25 @@ fn random_pipeline(rng: &mut Rng, depth: usize) -> String {
             "{} (dict \"k0\" {a}) (dict \"k0\" {b} \"k1\" 1) | toJson",
             rng.pick(&["merge", "mergeOverwrite"])
         ),
+        24 => format!(
+            "{} {a}",
+            rng.pick(&[
+                "quote",
+                "squote",
+                "toString",
+                "upper",
+                "b64enc",
+                "trim",
+                "toStrings",
+                "kebabcase"
+            ])
+        ),
+        25 => format!(
+            "{} 2 {a}",
+            rng.pick(&["trunc", "indent", "nindent", "repeat", "abbrev"])
+        ),
+        26 => format!("join \",\" {a}"),
+        27 => format!("{a} | toYaml | nindent 2"),
         23 => format!("dig \"k0\" \"k1\" {a} (dict \"k0\" (dict \"k1\" {b}))"),
         0 => a,
         1 => format!("{a} | toJson"),

@@ -6,6 +6,7 @@ pub mod dates;
 pub mod helm;
 pub mod registry;
 pub mod semver;
+pub mod strings;
 pub mod time;
 
 pub use registry::{Body, Func, Registry, Ty};
