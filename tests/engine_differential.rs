@@ -194,6 +194,10 @@ fn curated_cases() -> Vec<Case> {
         "{{ substr 1 3 .Values.s }} {{ repeat 3 \"ab\" }} {{ cat \"a\" 1 nil \"b\" }} {{ initials \"hello big world\" }} {{ trimAll \"h\" \"hhohh\" }} {{ lower \"ÀB\" }}",
         "{{ randAlphaNum 12 | len }} {{ randNumeric 4 | len }}",
         "{{ upper 3 }}",
+        // paths and the rest
+        "{{ base \"a/b/c.txt\" }} {{ dir \"a/b/c.txt\" }} {{ clean \"a//b/../c/.\" }} {{ ext \"x.tar.gz\" }} {{ isAbs \"/x\" }} {{ base \"\" }} {{ dir \"/\" }} {{ clean \"../../x\" }} {{ osBase \"/a/b/\" }}",
+        "{{ mustFromJson \"[1, {\\\"a\\\": null}]\" }} {{ hello }}",
+        "{{ mustFromJson \"{\" }}",
         // Sprig collections, math, defaults, reflection
         "{{ get .Values.missing \"a\" }}",
         "{{ get (fromJsonArray \"[]\") \"a\" }}",

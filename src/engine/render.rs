@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::exec::{BUILTINS, Context, Limits, Lookup, TemplateSet, execute};
-use super::funcs::{Registry, collections, dates, helm, semver, strings};
+use super::funcs::{Registry, collections, dates, helm, paths, semver, strings};
 use super::value::Value;
 
 /// Every function Helm v4.2.3 offers templates, besides Go's builtins.
@@ -19,6 +19,7 @@ pub fn helm_functions() -> &'static Registry {
         collections::register(&mut r);
         dates::register(&mut r);
         helm::register(&mut r);
+        paths::register(&mut r);
         semver::register(&mut r);
         strings::register(&mut r);
         r

@@ -68,6 +68,10 @@ pub fn register(r: &mut Registry) {
             Err(e) => Value::list(vec![Value::string(e)]),
         })
     });
+    r.add("mustFromJson", &[Ty::String], None, |a, _| {
+        json::unmarshal(str_arg(&a[0]))
+    });
+    r.add("hello", &[], None, |_, _| Ok(Value::string("Hello!")));
     r.add("fromJson", &[Ty::String], None, |a, _| {
         Ok(from_json(str_arg(&a[0])))
     });

@@ -4,6 +4,7 @@
 pub mod collections;
 pub mod dates;
 pub mod helm;
+pub mod paths;
 pub mod registry;
 pub mod semver;
 pub mod strings;
