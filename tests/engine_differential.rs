@@ -184,7 +184,7 @@ fn curated_cases() -> Vec<Case> {
         // Sprig strings, encodings, regex, URLs
         "{{ .Values.s | upper | quote }} {{ squote .Values.n }} {{ trunc 3 .Values.s }} {{ trimSuffix \"lo\" .Values.s }} {{ title \"hello world\" }}",
         "{{ printf \"%s-%s\" .Release.Name .Chart.Name | trunc 63 | trimSuffix \"-\" }} {{ replace \"l\" \"L\" .Values.s }} {{ contains \"ell\" .Values.s }}",
-        "{{ .Values.s | b64enc }} {{ \"aGVsbG8=\" | b64dec }} {{ b64dec \"!!\" }} {{ .Values.html | nospace }}",
+        "{{ .Values.s | b64enc }} {{ \"aGVsbG8=\" | b64dec }} {{ b64dec \"!!\" }} {{ sha256sum .Values.s }} {{ .Values.html | nospace }}",
         "a:{{ .Values.m | toYaml | indent 2 }}\nb:{{ .Values.list | toYaml | nindent 4 }}",
         "{{ join \",\" .Values.list }} {{ splitList \",\" \"a,b,,c\" }} {{ (split \":\" \"img:tag\")._1 }} {{ toStrings .Values.list }} {{ toString .Values.f }}",
         "{{ regexMatch \"^h.*o$\" .Values.s }} {{ regexReplaceAll \"(l+)\" .Values.s \"[$1]\" }} {{ regexFindAll \"[a-z]\" \"a1b2\" -1 }} {{ regexSplit \"l\" .Values.s -1 }}",
@@ -194,6 +194,11 @@ fn curated_cases() -> Vec<Case> {
         "{{ substr 1 3 .Values.s }} {{ repeat 3 \"ab\" }} {{ cat \"a\" 1 nil \"b\" }} {{ initials \"hello big world\" }} {{ trimAll \"h\" \"hhohh\" }} {{ lower \"ÀB\" }}",
         "{{ randAlphaNum 12 | len }} {{ randNumeric 4 | len }}",
         "{{ upper 3 }}",
+        // crypto (deterministic ones exactly; random ones by shape)
+        "{{ sha1sum .Values.s }} {{ sha512sum .Values.s }} {{ adler32sum .Values.s }} {{ derivePassword 1 \"long\" \"pw\" \"user\" \"example.com\" }}",
+        "{{ $ca := genCA \"my-ca\" 365 }}{{ $c := genSignedCert \"svc\" (list \"10.0.0.1\") (list \"svc.ns\") 30 $ca }}{{ hasPrefix \"-----BEGIN CERTIFICATE-----\" $c.Cert }} {{ hasPrefix \"-----BEGIN RSA PRIVATE KEY-----\" $c.Key }} {{ typeOf $ca }} {{ kindOf $ca }}",
+        "{{ uuidv4 | len }} {{ randBytes 9 | len }} {{ genPrivateKey \"nope\" }} {{ decryptAES \"pw\" (encryptAES \"pw\" \"plain text\") }}",
+        "{{ genSignedCert \"x\" (list 5) nil 3 (genCA \"ca\" 3) }}",
         // paths and the rest
         "{{ base \"a/b/c.txt\" }} {{ dir \"a/b/c.txt\" }} {{ clean \"a//b/../c/.\" }} {{ ext \"x.tar.gz\" }} {{ isAbs \"/x\" }} {{ base \"\" }} {{ dir \"/\" }} {{ clean \"../../x\" }} {{ osBase \"/a/b/\" }}",
         "{{ mustFromJson \"[1, {\\\"a\\\": null}]\" }} {{ hello }}",

@@ -881,6 +881,10 @@ impl State<'_, '_> {
                     )),
                     _ => Err(literal_error("integer")),
                 },
+                Ty::Uint32 => match n.uint {
+                    Some(u) if u <= u64::from(u32::MAX) => Ok(Value::Uint(u)),
+                    _ => Err(literal_error("unsigned integer")),
+                },
                 Ty::Float64 => match n.float {
                     Some(f) => Ok(Value::Float(f)),
                     _ => Err(literal_error("float")),
@@ -905,6 +909,7 @@ impl State<'_, '_> {
             Ty::String => format!("expected string; found {arg}"),
             Ty::Bool => format!("expected bool; found {arg}"),
             Ty::Int | Ty::Int64 => format!("expected integer; found {arg}"),
+            Ty::Uint32 => format!("expected unsigned integer; found {arg}"),
             Ty::Float64 => format!("expected float; found {arg}"),
             other => format!("can't handle {arg} for arg of type {}", other.go_name()),
         };

@@ -4,12 +4,12 @@
 //! Helm's function set, `<no value>` removed, limits enforced, and errors worded as Helm words
 //! them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use super::exec::{BUILTINS, Context, Limits, Lookup, TemplateSet, execute};
-use super::funcs::{Registry, collections, dates, helm, paths, semver, strings};
-use super::value::Value;
+use super::funcs::{Registry, collections, crypto, dates, helm, paths, semver, strings};
+use super::value::{Map, Value};
 
 /// Every function Helm v4.2.3 offers templates, besides Go's builtins.
 pub fn helm_functions() -> &'static Registry {
@@ -17,6 +17,7 @@ pub fn helm_functions() -> &'static Registry {
     FUNCS.get_or_init(|| {
         let mut r = Registry::new();
         collections::register(&mut r);
+        crypto::register(&mut r);
         dates::register(&mut r);
         helm::register(&mut r);
         paths::register(&mut r);
@@ -31,6 +32,8 @@ pub fn helm_functions() -> &'static Registry {
 pub struct Templates {
     set: Arc<TemplateSet>,
     funcs: &'static Registry,
+    /// The files in Helm's order (it parses and renders in the same order).
+    files: Vec<String>,
 }
 
 /// Helm's parse order: files with more path segments first, and among equals the
@@ -69,6 +72,7 @@ impl Templates {
         let mut names: Vec<&str> = texts.keys().copied().collect();
         helm_parse_order(&mut names);
         let mut set = TemplateSet::default();
+        let files = names.iter().map(|n| (*n).to_owned()).collect();
         for name in names {
             let text = texts[name];
             let parsed =
@@ -83,7 +87,38 @@ impl Templates {
         Ok(Self {
             set: Arc::new(set),
             funcs,
+            files,
         })
+    }
+
+    /// Renders every file but partials (`_*`) as Helm does: in Helm's order, one after another
+    /// on the same root object (so what one template `set`s, later ones see), with
+    /// `.Template.Name` and `.Template.BasePath` set for each file; `base_path` gives a file's
+    /// base path (`<chart>/templates`).
+    ///
+    /// # Errors
+    /// The first failing file's error, as Helm words it.
+    pub fn render_files(
+        &self,
+        root: &Map,
+        base_path: &dyn Fn(&str) -> String,
+        limits: Limits,
+        lookup: Option<&dyn Lookup>,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let mut rendered = BTreeMap::new();
+        for file in &self.files {
+            let base = file.rsplit('/').next().unwrap_or(file);
+            if base.starts_with('_') {
+                continue;
+            }
+            let template = Map::default();
+            template.insert("Name", Value::string(file.as_str()));
+            template.insert("BasePath", Value::string(base_path(file)));
+            root.insert("Template", Value::Map(template));
+            let text = self.render(file, &Value::Map(root.clone()), limits, lookup)?;
+            rendered.insert(file.clone(), text);
+        }
+        Ok(rendered)
     }
 
     /// Runs template `name` with `data` as dot: Helm's output (with `<no value>` removed).

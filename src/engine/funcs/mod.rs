@@ -2,6 +2,7 @@
 //! Helm's); each family module offers `register(&mut Registry)`.
 
 pub mod collections;
+pub mod crypto;
 pub mod dates;
 pub mod helm;
 pub mod paths;

@@ -24,6 +24,8 @@ pub enum Ty {
     Float64,
     /// `bool`.
     Bool,
+    /// `uint32`.
+    Uint32,
     /// `map[string]interface {}` (nil allowed).
     Map,
     /// `[]interface {}` (nil allowed).
@@ -44,6 +46,7 @@ impl Ty {
             Ty::Int64 => "int64",
             Ty::Float64 => "float64",
             Ty::Bool => "bool",
+            Ty::Uint32 => "uint32",
             Ty::Map => "map[string]interface {}",
             Ty::List => "[]interface {}",
             Ty::Strings => "[]string",
