@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::fasthash::FastMap;
 use super::funcs::{Registry, Ty};
 use super::parse::{Arg, Branch, Command, Node, Pipe, Tree};
 use super::value::{IntKind, Value};
@@ -33,8 +34,8 @@ pub const BUILTINS: &[&str] = &[
 /// adds for one call), so the shared set is never copied or changed by a render.
 #[derive(Debug, Default)]
 pub struct TemplateSet {
-    trees: HashMap<String, Arc<Tree>>,
-    sources: HashMap<String, Arc<str>>,
+    trees: FastMap<String, Arc<Tree>>,
+    sources: FastMap<String, Arc<str>>,
     base: Option<Arc<TemplateSet>>,
     /// Texts `tpl` has parsed, shared by every render of the root set.
     tpl_cache: Mutex<TplCache>,
@@ -49,7 +50,7 @@ pub struct ParsedText {
     pub source: Arc<str>,
 }
 
-type TplCache = HashMap<Arc<str>, Arc<ParsedText>>;
+type TplCache = FastMap<Arc<str>, Arc<ParsedText>>;
 
 fn lock_cache(cache: &Mutex<TplCache>) -> std::sync::MutexGuard<'_, TplCache> {
     // every change is one insert, so a poisoned cache is still consistent
@@ -165,7 +166,7 @@ pub fn render_snippet(
         funcs,
         limits: Limits::default(),
         depth: 0,
-        includes: HashMap::new(),
+        includes: FastMap::default(),
         lookup: None,
     };
     let mut out = String::new();
@@ -206,7 +207,7 @@ pub struct Context<'a> {
     /// Current nesting depth.
     pub depth: usize,
     /// How deep `include` is nested per template name (Helm stops at 1000).
-    pub includes: HashMap<String, usize>,
+    pub includes: FastMap<String, usize>,
     /// The cluster reader behind Helm's `lookup` (`None`: offline, every lookup is empty).
     pub lookup: Option<&'a dyn Lookup>,
 }
@@ -237,7 +238,7 @@ struct State<'c, 'a> {
     ctx: &'c mut Context<'a>,
     tree: Arc<Tree>,
     source: Arc<str>,
-    vars: Vec<(String, Value)>,
+    vars: Vec<(Arc<str>, Value)>,
     out: &'c mut String,
     /// `and`/`or` commands that stopped early, as (command position, operand index), so error
     /// context can name the operand Go evaluated last.
@@ -276,13 +277,19 @@ pub fn execute(
         ctx,
         tree: Arc::clone(&tree),
         source,
-        vars: vec![("$".into(), data.clone())],
+        vars: vec![(dollar(), data.clone())],
         out,
         short_circuits: Vec::new(),
     };
     let result = grow_stack(|| state.walk_list(data, &tree.root).map(|_| ()));
     state.ctx.depth -= 1;
     result
+}
+
+/// The name of the root variable, shared rather than allocated per template call.
+fn dollar() -> Arc<str> {
+    static DOLLAR: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    Arc::clone(DOLLAR.get_or_init(|| Arc::from("$")))
 }
 
 /// Runs `f` with enough native stack for one more level of template nesting: deep `include`
@@ -390,8 +397,7 @@ impl State<'_, '_> {
                 self.ctx.depth += 1;
                 let saved_tree = std::mem::replace(&mut self.tree, Arc::clone(&tree));
                 let saved_source = std::mem::replace(&mut self.source, source);
-                let saved_vars =
-                    std::mem::replace(&mut self.vars, vec![("$".into(), data.clone())]);
+                let saved_vars = std::mem::replace(&mut self.vars, vec![(dollar(), data.clone())]);
                 let result = grow_stack(|| self.walk_list(&data, &tree.root));
                 self.vars = saved_vars;
                 self.source = saved_source;
@@ -434,7 +440,7 @@ impl State<'_, '_> {
         self.short_circuits.clear();
         let value = self.eval_pipeline(dot, &branch.pipe)?;
         // the range variables are declared by the pipeline; they are reassigned per element
-        let decl = branch.pipe.decl.clone();
+        let decl = &branch.pipe.decl;
         // lazily, so `range 1000000000` costs no memory and stops at the deadline
         let items: Box<dyn Iterator<Item = (Value, Value)>> = match &value {
             Value::List(items, _) => {
@@ -466,7 +472,7 @@ impl State<'_, '_> {
                 self.vars.truncate(mark);
                 return Err(e);
             }
-            self.bind_range_vars(&decl, mark, &key, &elem);
+            self.bind_range_vars(decl, mark, &key, &elem);
             let inner_mark = self.vars.len();
             let flow = self.walk_list(&elem, &branch.list)?;
             self.vars.truncate(inner_mark);
@@ -484,7 +490,7 @@ impl State<'_, '_> {
         Ok(Flow::Normal)
     }
 
-    fn bind_range_vars(&mut self, decl: &[String], mark: usize, key: &Value, elem: &Value) {
+    fn bind_range_vars(&mut self, decl: &[Arc<str>], mark: usize, key: &Value, elem: &Value) {
         self.vars.truncate(mark);
         match decl {
             [v] => self.vars.push((v.clone(), elem.clone())),
@@ -603,7 +609,7 @@ impl State<'_, '_> {
         self.vars
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| **n == *name)
             .map(|(_, v)| v.clone())
             .ok_or_else(|| self.error(pos, node, format!("undefined variable: {name}")))
     }

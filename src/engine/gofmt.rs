@@ -21,12 +21,15 @@ struct Spec {
 pub fn sprintf(format: &str, args: &[Value]) -> String {
     let mut out = String::new();
     let mut next_arg = 0;
+    // `%[n]` reorders arguments; then Go no longer reports extra ones
+    let mut reordered = false;
     let mut chars = format.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
         if c != '%' {
             out.push(c);
             continue;
         }
+        let mut good_index = true;
         let mut spec = Spec::default();
         while let Some(&(_, f)) = chars.peek() {
             match f {
@@ -39,11 +42,68 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
             chars.next();
         }
-        spec.width = number_or_star(&mut chars, args, &mut next_arg, &mut out);
+        let mut after_index = arg_index(
+            &mut chars,
+            args.len(),
+            &mut next_arg,
+            &mut reordered,
+            &mut good_index,
+        );
+        let star = chars.peek().is_some_and(|&(_, c)| c == '*');
+        if star {
+            chars.next();
+            match star_arg(args, &mut next_arg) {
+                Some(w) if w < 0 => {
+                    // a negative width from an argument means left-justify
+                    spec.width = Some(w.unsigned_abs() as usize);
+                    spec.minus = true;
+                    spec.zero = false;
+                }
+                Some(w) => spec.width = Some(w as usize),
+                None => out.push_str("%!(BADWIDTH)"),
+            }
+        } else {
+            spec.width = digits(&mut chars);
+        }
+        if star {
+            after_index = false;
+        } else if after_index && spec.width.is_some() {
+            // `%[3]2d`: a width must not follow an index
+            good_index = false;
+        }
         if chars.peek().is_some_and(|&(_, c)| c == '.') {
             chars.next();
-            spec.precision =
-                Some(number_or_star(&mut chars, args, &mut next_arg, &mut out).unwrap_or(0));
+            if after_index {
+                // `%[3].2d`: nor may a precision
+                good_index = false;
+            }
+            after_index = arg_index(
+                &mut chars,
+                args.len(),
+                &mut next_arg,
+                &mut reordered,
+                &mut good_index,
+            );
+            if chars.peek().is_some_and(|&(_, c)| c == '*') {
+                chars.next();
+                match star_arg(args, &mut next_arg) {
+                    Some(p) if p >= 0 => spec.precision = Some(p as usize),
+                    // a negative precision from an argument is no precision
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                after_index = false;
+            } else {
+                spec.precision = Some(digits(&mut chars).unwrap_or(0));
+            }
+        }
+        if !after_index {
+            arg_index(
+                &mut chars,
+                args.len(),
+                &mut next_arg,
+                &mut reordered,
+                &mut good_index,
+            );
         }
         let Some((_, verb)) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -51,6 +111,10 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         };
         if verb == '%' {
             out.push('%');
+            continue;
+        }
+        if !good_index {
+            out.push_str(&format!("%!{verb}(BADINDEX)"));
             continue;
         }
         let Some(arg) = args.get(next_arg) else {
@@ -61,7 +125,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         let text = format_arg(verb, spec, arg);
         out.push_str(&text);
     }
-    if next_arg < args.len() {
+    if !reordered && next_arg < args.len() {
         out.push_str("%!(EXTRA ");
         let extra: Vec<String> = args[next_arg..]
             .iter()
@@ -73,28 +137,67 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
     out
 }
 
-fn number_or_star(
+/// Go's `argNumber`: an optional `[n]` choosing the next argument (1-based). Returns whether
+/// one was read; a malformed or out-of-range index marks the verb `BADINDEX`.
+fn arg_index(
     chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
-    args: &[Value],
+    arg_count: usize,
     next_arg: &mut usize,
-    out: &mut String,
-) -> Option<usize> {
-    if chars.peek().is_some_and(|&(_, c)| c == '*') {
-        chars.next();
-        let arg = args.get(*next_arg);
-        *next_arg += 1;
-        return match arg {
-            Some(Value::Int(n, _)) if *n >= 0 => Some(*n as usize),
-            _ => {
-                out.push_str("%!(BADWIDTH)");
-                None
-            }
-        };
+    reordered: &mut bool,
+    good_index: &mut bool,
+) -> bool {
+    if !chars.peek().is_some_and(|&(_, c)| c == '[') {
+        return false;
     }
+    *reordered = true;
+    let mut lookahead = chars.clone();
+    lookahead.next();
+    let mut digits = String::new();
+    let mut closed = false;
+    for (_, c) in lookahead.by_ref() {
+        if c == ']' {
+            closed = true;
+            break;
+        }
+        digits.push(c);
+    }
+    if !closed {
+        // no closing bracket: Go skips only the `[`
+        chars.next();
+        *good_index = false;
+        return false;
+    }
+    *chars = lookahead;
+    match digits.parse::<usize>() {
+        Ok(n) if n >= 1 && n <= arg_count && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            *next_arg = n - 1;
+            true
+        }
+        _ => {
+            *good_index = false;
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    }
+}
+
+/// Go's `intFromArg`: the next argument as a width or precision, if it is an integer of
+/// reasonable size (at most 1e6 either way).
+fn star_arg(args: &[Value], next_arg: &mut usize) -> Option<i64> {
+    let arg = args.get(*next_arg);
+    *next_arg += 1;
+    match arg {
+        Some(Value::Int(n, _)) if n.abs() <= 1_000_000 => Some(*n),
+        Some(Value::Uint(n)) if *n <= 1_000_000 => Some(*n as i64),
+        _ => None,
+    }
+}
+
+/// A run of decimal digits.
+fn digits(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Option<usize> {
     let mut n: Option<usize> = None;
     while let Some(&(_, c)) = chars.peek() {
         let Some(d) = c.to_digit(10) else { break };
-        n = Some(n.unwrap_or(0) * 10 + d as usize);
+        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
         chars.next();
     }
     n
@@ -546,6 +649,45 @@ mod tests {
         assert_eq!(
             sprintf("%q", &[Value::list(vec![s("a"), s("b")])]),
             "[\"a\" \"b\"]"
+        );
+    }
+}
+
+#[cfg(test)]
+mod argument_index_tests {
+    use super::*;
+
+    /// Each expected string was printed by Helm v4.2.3 for `printf FORMAT 3 7`.
+    #[test]
+    fn explicit_argument_indexes_work_as_in_go() {
+        let args = [Value::int(3), Value::int(7)];
+        for (format, go) in [
+            ("%[2]d %[1]d", "7 3"),
+            ("%[1]d %d", "3 7"),
+            ("%[3]d", "%!d(BADINDEX)"),
+            ("%[0]d", "%!d(BADINDEX)"),
+            ("%[]d", "%!d(BADINDEX)"),
+            ("%[x]d", "%!d(BADINDEX)"),
+            ("%[2", "%!(NOVERB)"),
+            ("%[1]*d", "  7"),
+            ("%[2]*[1]d", "      3"),
+            ("%.[2]d", "7"),
+            ("%[1].2f", "%!f(BADINDEX)"),
+            ("%[2]5d", "%!d(BADINDEX)"),
+            ("%d %d %[1]d %d", "3 7 3 7"),
+            ("%[-1]d", "%!d(BADINDEX)"),
+            ("%-*d|", "7  |"),
+            ("%.*f", "%!f(int=007)"),
+            ("%*d|", "  7|"),
+            ("%[5]s %s", "%!s(BADINDEX) %!s(int=3)"),
+            ("%v %[1]T", "3 int"),
+        ] {
+            assert_eq!(sprintf(format, &args), go, "{format}");
+        }
+        assert_eq!(sprintf("%*d|", &[Value::int(-5), Value::int(7)]), "7    |");
+        assert_eq!(
+            sprintf("%.*f", &[Value::int(2), Value::Float(3.14159)]),
+            "3.14"
         );
     }
 }

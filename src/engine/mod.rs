@@ -3,6 +3,7 @@
 //! network code, so it can be tested and benchmarked alone and shared by concurrent renders.
 
 pub mod exec;
+pub mod fasthash;
 pub mod funcs;
 pub mod gofmt;
 pub mod json;

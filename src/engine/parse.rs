@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use super::lex::{Token, TokenKind, go_quote, lex};
 
@@ -145,7 +146,7 @@ pub struct Pipe {
     /// `$x = ...` rather than `$x := ...`.
     pub is_assign: bool,
     /// Declared or assigned variables (names with `$`).
-    pub decl: Vec<String>,
+    pub decl: Vec<Arc<str>>,
     /// The commands.
     pub cmds: Vec<Command>,
 }
@@ -611,13 +612,13 @@ impl<'a> Parser<'a, '_> {
                 TokenKind::Assign | TokenKind::Declare => {
                     pipe.is_assign = after.kind == TokenKind::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.text.to_string());
+                    pipe.decl.push(Arc::from(&*v.text));
                     self.vars.push(v.text.to_string());
                     break;
                 }
                 TokenKind::Char if after.text == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.text.to_string());
+                    pipe.decl.push(Arc::from(&*v.text));
                     self.vars.push(v.text.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
@@ -1075,7 +1076,7 @@ mod tests {
         let Node::Range(r) = &p.main.root[1] else {
             panic!()
         };
-        assert_eq!(r.pipe.decl, ["$i", "$v"]);
+        assert_eq!(r.pipe.decl, [Arc::from("$i"), Arc::from("$v")]);
         assert!(matches!(&p.main.root[2], Node::With(w) if w.else_list.is_some()));
     }
 

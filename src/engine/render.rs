@@ -137,7 +137,7 @@ impl Templates {
             funcs: self.funcs,
             limits,
             depth: 0,
-            includes: HashMap::new(),
+            includes: crate::engine::fasthash::FastMap::default(),
             lookup,
         };
         let mut out = String::new();

@@ -52,6 +52,9 @@ pub fn register(r: &mut Registry) {
     r.add("toYaml", &[Ty::Any], None, |a, _| {
         Ok(Value::string(to_yaml(&a[0])))
     });
+    r.add("mustToYaml", &[Ty::Any], None, |a, _| {
+        must_to_yaml(&a[0]).map(Value::string)
+    });
     r.add("toYamlPretty", &[Ty::Any], None, |a, _| {
         let text = emit_v3(&yaml_node(&a[0], 0), 2);
         Ok(Value::string(text.strip_suffix('\n').unwrap_or(&text)))
@@ -100,13 +103,14 @@ fn marshal(value: &Value, escape_html: bool, indent: usize) -> Result<String, St
 /// Helm's `toYaml`: `encoding/json`, then sigs.k8s.io/yaml's JSON-to-YAML with go-yaml v2, one
 /// trailing newline trimmed; a value JSON cannot hold gives an empty string, as in Helm.
 fn to_yaml(value: &Value) -> String {
-    let Ok(json) = marshal(value, true, 0) else {
-        return String::new();
-    };
-    match json_to_yaml(&json) {
-        Ok(text) => text.strip_suffix('\n').unwrap_or(&text).to_owned(),
-        Err(_) => String::new(),
-    }
+    must_to_yaml(value).unwrap_or_default()
+}
+
+/// Helm's `mustToYaml`: `toYaml` that reports sigs.k8s.io/yaml's error.
+fn must_to_yaml(value: &Value) -> Result<String, String> {
+    let json = marshal(value, true, 0).map_err(|e| format!("error marshaling into JSON: {e}"))?;
+    let text = json_to_yaml(&json).map_err(|e| format!("error converting JSON to YAML: {e}"))?;
+    Ok(text.strip_suffix('\n').unwrap_or(&text).to_owned())
 }
 
 /// A template value as go-yaml v3 encodes Go values (`toYamlPretty` encodes them directly,

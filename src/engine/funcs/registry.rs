@@ -4,7 +4,7 @@
 //! expected int; got float64`, `wrong number of args for upper: want 1 got 0`), so a function body
 //! only sees arguments of the types it declared.
 
-use std::collections::HashMap;
+use crate::engine::fasthash::FastMap;
 
 use crate::engine::exec::Context;
 use crate::engine::value::Value;
@@ -96,7 +96,7 @@ impl std::fmt::Debug for Func {
 /// Functions by name.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    funcs: HashMap<&'static str, Func>,
+    funcs: FastMap<&'static str, Func>,
 }
 
 impl Registry {
