@@ -9,7 +9,6 @@
 //! Functions beyond Go's builtins come from a [`Registry`], whose Go signatures decide how
 //! arguments are converted and checked.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::fasthash::FastMap;
@@ -243,6 +242,8 @@ struct State<'c, 'a> {
     /// `and`/`or` commands that stopped early, as (command position, operand index), so error
     /// context can name the operand Go evaluated last.
     short_circuits: Vec<(usize, usize)>,
+    /// Arguments of the function calls being evaluated.
+    args: Vec<Value>,
 }
 
 /// Runs template `name` with `data` as dot, appending to `out`.
@@ -280,6 +281,7 @@ pub fn execute(
         vars: vec![(dollar(), data.clone())],
         out,
         short_circuits: Vec::new(),
+        args: Vec::new(),
     };
     let result = grow_stack(|| state.walk_list(data, &tree.root).map(|_| ()));
     state.ctx.depth -= 1;
@@ -764,8 +766,15 @@ impl State<'_, '_> {
             }
             return Ok(value);
         }
+        if let Some(func) = self.ctx.funcs.get(name).copied() {
+            return self.call_registered(dot, name, func, cmd, last);
+        }
         if !BUILTINS.contains(&name) {
-            return self.call_registered(dot, name, cmd, last);
+            return Err(self.error(
+                cmd.pos,
+                &cmd.args[0],
+                format!("function {} not defined", super::lex::go_quote(name)),
+            ));
         }
         let mut args = Vec::with_capacity(cmd.args.len());
         for arg in &cmd.args[1..] {
@@ -809,16 +818,10 @@ impl State<'_, '_> {
         &mut self,
         dot: &Value,
         name: &str,
+        func: super::funcs::Func,
         cmd: &Command,
         last: Option<Value>,
     ) -> Result<Value, ExecError> {
-        let Some(func) = self.ctx.funcs.get(name).copied() else {
-            return Err(self.error(
-                cmd.pos,
-                &cmd.args[0],
-                format!("function {} not defined", super::lex::go_quote(name)),
-            ));
-        };
         let given = cmd.args.len() - 1 + usize::from(last.is_some());
         let fixed = func.params.len();
         if given < fixed || (func.variadic.is_none() && given != fixed) {
@@ -840,16 +843,31 @@ impl State<'_, '_> {
                 .or(func.variadic)
                 .unwrap_or(Ty::Any)
         };
-        let mut args = Vec::with_capacity(given);
+        // arguments live on one stack per render rather than in a vector per call
+        let base = self.args.len();
         for (i, arg) in cmd.args[1..].iter().enumerate() {
-            args.push(self.eval_typed_arg(dot, arg, param(i))?);
+            match self.eval_typed_arg(dot, arg, param(i)) {
+                Ok(value) => self.args.push(value),
+                Err(e) => {
+                    self.args.truncate(base);
+                    return Err(e);
+                }
+            }
         }
         if let Some(value) = last {
             // Go checks the piped value last, while its error context is the last node evaluated
             let node = cmd.args.last().unwrap_or(&cmd.args[0]);
-            args.push(self.check_type(node, value, false, param(given - 1))?);
+            match self.check_type(node, value, false, param(given - 1)) {
+                Ok(value) => self.args.push(value),
+                Err(e) => {
+                    self.args.truncate(base);
+                    return Err(e);
+                }
+            }
         }
-        (func.body)(&args, self.ctx)
+        let result = (func.body)(&self.args[base..], self.ctx);
+        self.args.truncate(base);
+        result
             .map_err(|message| self.error(cmd.pos, cmd, format!("error calling {name}: {message}")))
     }
 

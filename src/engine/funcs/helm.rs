@@ -182,8 +182,8 @@ fn from_json_array(text: &str) -> Value {
 }
 
 fn include(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
-    let name = str_arg(&args[0]).to_owned();
-    if !ctx.set.has(&name) {
+    let name = str_arg(&args[0]);
+    if !ctx.set.has(name) {
         // Helm executes includes through its root template, named "gotpl"
         return Err(format!(
             "template: no template {} associated with template {}",
@@ -191,16 +191,20 @@ fn include(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
             go_quote(TPL_NAME)
         ));
     }
-    let count = ctx.includes.entry(name.clone()).or_insert(0);
-    if *count > MAX_INCLUDE_NESTING {
-        return Err(format!(
-            "rendering template has a nested reference name: {name}: unable to execute template"
-        ));
+    match ctx.includes.get_mut(name) {
+        Some(count) if *count > MAX_INCLUDE_NESTING => {
+            return Err(format!(
+                "rendering template has a nested reference name: {name}: unable to execute template"
+            ));
+        }
+        Some(count) => *count += 1,
+        None => {
+            ctx.includes.insert(name.to_owned(), 1);
+        }
     }
-    *count += 1;
     let mut out = String::new();
-    let result = execute(ctx, &name, &args[1], &mut out);
-    if let Some(count) = ctx.includes.get_mut(&name) {
+    let result = execute(ctx, name, &args[1], &mut out);
+    if let Some(count) = ctx.includes.get_mut(name) {
         *count -= 1;
     }
     result.map_err(|e| e.0)?;
