@@ -199,6 +199,11 @@ fn curated_cases() -> Vec<Case> {
         "{{ $ca := genCA \"my-ca\" 365 }}{{ $c := genSignedCert \"svc\" (list \"10.0.0.1\") (list \"svc.ns\") 30 $ca }}{{ hasPrefix \"-----BEGIN CERTIFICATE-----\" $c.Cert }} {{ hasPrefix \"-----BEGIN RSA PRIVATE KEY-----\" $c.Key }} {{ typeOf $ca }} {{ kindOf $ca }}",
         "{{ uuidv4 | len }} {{ randBytes 9 | len }} {{ genPrivateKey \"nope\" }} {{ decryptAES \"pw\" (encryptAES \"pw\" \"plain text\") }}",
         "{{ genSignedCert \"x\" (list 5) nil 3 (genCA \"ca\" 3) }}",
+        // TOML
+        "{{ toToml .Values }}",
+        "{{ toToml (list 1 2) }}|{{ toToml (dict \"a\" (list (dict \"b\" 1))) }}|{{ mustToToml (dict) }}",
+        "{{ fromToml \"a = 1\\n[t]\\nb = \\\"x\\\"\\nd = 1979-05-27T07:32:00Z\" | toJson }} {{ fromToml \"a = \" }}",
+        "{{ mustToToml (list (dict \"a\" 1)) }}",
         // paths and the rest
         "{{ base \"a/b/c.txt\" }} {{ dir \"a/b/c.txt\" }} {{ clean \"a//b/../c/.\" }} {{ ext \"x.tar.gz\" }} {{ isAbs \"/x\" }} {{ base \"\" }} {{ dir \"/\" }} {{ clean \"../../x\" }} {{ osBase \"/a/b/\" }}",
         "{{ mustFromJson \"[1, {\\\"a\\\": null}]\" }} {{ hello }}",
@@ -233,6 +238,8 @@ fn curated_cases() -> Vec<Case> {
         "{{ toYaml .Values }}\n{{ toYamlPretty .Values }}",
         "{{ toYaml .Values.m | nindent 2 }}|{{ toYaml (list) }}|{{ toYaml nil }}|{{ toYaml \"yes\" }}",
         "{{ .Values.x }} {{ toJson .Values.x }} {{ toYaml .Values.x }} {{ toYamlPretty .Values.x }}",
+        "{{ mustToYaml (list 1 (dict \"b\" 2)) }} {{ toYaml (float64 \"NaN\") }}|",
+        "{{ mustToYaml (float64 \"NaN\") }}",
         // required / fail / errors
         "{{ required \"need x\" .Values.x }}",
         "{{ required \"have s\" .Values.s }}",

@@ -1040,6 +1040,12 @@ fn print_value(out: &mut String, value: &Value) {
     use std::fmt::Write;
     match value {
         Value::Nil => out.push_str("<no value>"),
+        // the common cases skip the formatting machinery
+        Value::String(s) => out.push_str(s),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i, _) => {
+            let _ = write!(out, "{i}");
+        }
         other => {
             let _ = write!(out, "{other}");
         }

@@ -285,6 +285,16 @@ fn format_arg(verb: char, spec: Spec, arg: &Value) -> String {
     }
     match verb {
         'T' => pad(arg.type_name().to_owned(), spec, false),
+        // Go prints the address of a map's or slice's data; any stable address serves, since
+        // Go's differ on every run
+        'p' => match arg {
+            Value::Map(m) => pad(format!("0x{:x}", m.address()), spec, false),
+            Value::List(items, _) if !items.is_empty() => {
+                pad(format!("0x{:x}", items.as_ptr() as usize), spec, false)
+            }
+            Value::List(..) => pad("0x0".to_owned(), spec, false),
+            other => bad_verb('p', spec, other),
+        },
         'v' => match arg {
             Value::Float(_) => {
                 format_float_verb('g', spec, arg).unwrap_or_else(|| pad(plain(arg), spec, true))

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use super::exec::{BUILTINS, Context, Limits, Lookup, TemplateSet, execute};
-use super::funcs::{Registry, collections, crypto, dates, helm, paths, semver, strings};
+use super::funcs::{Registry, collections, crypto, dates, helm, paths, semver, strings, toml};
 use super::value::{Map, Value};
 
 /// Every function Helm v4.2.3 offers templates, besides Go's builtins.
@@ -23,8 +23,19 @@ pub fn helm_functions() -> &'static Registry {
         paths::register(&mut r);
         semver::register(&mut r);
         strings::register(&mut r);
+        toml::register(&mut r);
         r
     })
+}
+
+/// Helm's removal of every `<no value>` from a render's output, quick when there is none.
+pub fn without_no_value(text: String) -> String {
+    // finding a character uses memchr, much cheaper than a substring search
+    if text.contains('<') && text.contains("<no value>") {
+        text.replace("<no value>", "")
+    } else {
+        text
+    }
 }
 
 /// Parsed template files, shared by every render of them.
@@ -142,7 +153,7 @@ impl Templates {
         };
         let mut out = String::new();
         execute(&mut ctx, name, data, &mut out).map_err(|e| helm::helm_exec_error(&e.0))?;
-        Ok(out.replace("<no value>", ""))
+        Ok(without_no_value(out))
     }
 }
 

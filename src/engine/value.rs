@@ -67,6 +67,11 @@ impl Map {
         Map(Arc::clone(&self.0), go_type)
     }
 
+    /// Where the map lives, as `%p` prints it.
+    pub fn address(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
     /// The map's Go type.
     pub fn go_type(&self) -> MapType {
         self.1
@@ -488,7 +493,7 @@ fn write_go(f: &mut fmt::Formatter<'_>, value: &Value, depth: usize) -> fmt::Res
         Value::Int(i, _) => write!(f, "{i}"),
         Value::Uint(u) => write!(f, "{u}"),
         Value::Float(x) => write!(f, "{}", format_float(*x)),
-        Value::String(s) => write!(f, "{s}"),
+        Value::String(s) => f.write_str(s),
         Value::List(items, _) => {
             write!(f, "[")?;
             for (i, item) in items.iter().enumerate() {

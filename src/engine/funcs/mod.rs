@@ -10,5 +10,6 @@ pub mod registry;
 pub mod semver;
 pub mod strings;
 pub mod time;
+pub mod toml;
 
 pub use registry::{Body, Func, Registry, Ty};
