@@ -157,6 +157,21 @@ pub fn go_quote(s: &str) -> String {
 }
 
 const LEFT_DELIM: &str = "{{";
+
+/// Where the next `{{` starts: a byte search for `{` (memchr) beats a substring search on
+/// template text, where braces are rare.
+fn find_left_delim(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&b| b == b'{') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
 const RIGHT_DELIM: &str = "}}";
 const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
@@ -274,7 +289,11 @@ impl<'a> Lexer<'a> {
 
     fn ignore(&mut self) {
         // lines are counted for everything skipped or emitted
-        self.line = self.start_line + self.input[self.start..self.pos].matches('\n').count();
+        self.line = self.start_line
+            + self.input.as_bytes()[self.start..self.pos]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
         self.start = self.pos;
         self.start_line = self.line;
     }
@@ -304,7 +323,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_text(&mut self) -> State {
-        match self.rest().find(LEFT_DELIM) {
+        match find_left_delim(self.rest()) {
             Some(x) => {
                 let delim_at = self.pos + x;
                 let after = &self.input[delim_at + LEFT_DELIM.len()..];
