@@ -146,7 +146,7 @@ fn arg_index(
     reordered: &mut bool,
     good_index: &mut bool,
 ) -> bool {
-    if !chars.peek().is_some_and(|&(_, c)| c == '[') {
+    if chars.peek().is_none_or(|&(_, c)| c != '[') {
         return false;
     }
     *reordered = true;
@@ -696,8 +696,8 @@ mod argument_index_tests {
         }
         assert_eq!(sprintf("%*d|", &[Value::int(-5), Value::int(7)]), "7    |");
         assert_eq!(
-            sprintf("%.*f", &[Value::int(2), Value::Float(3.14159)]),
-            "3.14"
+            sprintf("%.*f", &[Value::int(2), Value::Float(1.23456)]),
+            "1.23"
         );
     }
 }

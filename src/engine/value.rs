@@ -36,7 +36,40 @@ pub enum ListKind {
 /// change it wherever it is reachable from (charts rely on `$_ := set $ctx "k" v`). The lock is
 /// never held while other template code runs, so a map that contains itself cannot deadlock.
 #[derive(Clone, Default)]
-pub struct Map(Arc<Mutex<BTreeMap<String, Value>>>, MapType);
+pub struct Map(Arc<Mutex<Entries>>, MapType);
+
+/// A map's entries sorted by key: lookups are a binary search, iteration needs no sorting
+/// (Go prints and ranges over maps in key order), and template maps are small and mostly read.
+#[derive(Clone, Default, PartialEq)]
+struct Entries(Vec<(String, Value)>);
+
+impl Entries {
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    fn insert(&mut self, key: String, value: Value) {
+        match self.find(&key) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Value> {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Entries {
+    fn from(map: BTreeMap<String, Value>) -> Self {
+        // a BTreeMap iterates in key order already
+        Entries(map.into_iter().collect())
+    }
+}
 
 /// The Go type of a map: its contents are the same, but type names, type assertions and
 /// comparisons tell them apart.
@@ -53,12 +86,12 @@ pub enum MapType {
 impl Map {
     /// A new map holding `entries`.
     pub fn new(entries: BTreeMap<String, Value>) -> Self {
-        Map(Arc::new(Mutex::new(entries)), MapType::Interface)
+        Map(Arc::new(Mutex::new(entries.into())), MapType::Interface)
     }
 
     /// A new map of Go type `go_type`.
     pub fn typed(entries: BTreeMap<String, Value>, go_type: MapType) -> Self {
-        Map(Arc::new(Mutex::new(entries)), go_type)
+        Map(Arc::new(Mutex::new(entries.into())), go_type)
     }
 
     /// The same map seen as Go type `go_type` (Go's conversion between map types that share an
@@ -77,7 +110,7 @@ impl Map {
         self.1
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         // a panic while the lock was held leaves a consistent map: every change is one call
         self.0
             .lock()
@@ -91,7 +124,7 @@ impl Map {
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.lock().contains_key(key)
+        self.lock().find(key).is_ok()
     }
 
     /// Sets `key` (visible through every reference to this map).
@@ -106,30 +139,27 @@ impl Map {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().0.len()
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().0.is_empty()
     }
 
     /// The keys, sorted.
     pub fn keys(&self) -> Vec<String> {
-        self.lock().keys().cloned().collect()
+        self.lock().0.iter().map(|(k, _)| k.clone()).collect()
     }
 
     /// A snapshot of the entries, sorted by key.
     pub fn entries(&self) -> Vec<(String, Value)> {
-        self.lock()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        self.lock().0.clone()
     }
 
     /// A snapshot of the entries as an owned map.
     pub fn to_btree(&self) -> BTreeMap<String, Value> {
-        self.lock().clone()
+        self.lock().0.iter().cloned().collect()
     }
 
     /// Whether both are the same Go map.

@@ -2304,6 +2304,228 @@ pub fn build_custom_cert(b64_cert: &str, b64_key: &str) -> Result<Certificate, S
     })
 }
 
+// ---------------------------------------------------------------------------------------------
+// wiring to templates
+
+use super::{Registry, Ty};
+use crate::engine::exec::Context;
+use crate::engine::value::Value;
+
+/// Sprig's `certificate` struct as a template value (`.Cert`, `.Key`).
+impl crate::engine::value::Object for Certificate {
+    fn type_name(&self) -> &'static str {
+        "sprig.certificate"
+    }
+    fn kind_name(&self) -> &'static str {
+        "struct"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        match name {
+            "Cert" => Some(Value::string(self.cert.as_str())),
+            "Key" => Some(Value::string(self.key.as_str())),
+            _ => None,
+        }
+    }
+    fn fmt_go(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{{} {}}}", self.cert, self.key)
+    }
+    fn to_data(&self) -> Value {
+        let map = crate::engine::value::Map::default();
+        map.insert("Cert", Value::string(self.cert.as_str()));
+        map.insert("Key", Value::string(self.key.as_str()));
+        Value::Map(map)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+const CERTIFICATE: Ty = Ty::Object("sprig.certificate");
+
+fn text(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s,
+        _ => "",
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i, _) => *i,
+        Value::Uint(u) => *u as i64,
+        _ => 0,
+    }
+}
+
+fn items(v: &Value) -> Vec<ListItem<'_>> {
+    match v {
+        Value::List(items, _) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => ListItem::Str(s),
+                other => ListItem::NotString(other.to_string()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn certificate_arg(v: &Value) -> Result<&Certificate, String> {
+    match v {
+        Value::Object(o) => o.as_any().downcast_ref::<Certificate>().ok_or_else(|| {
+            format!(
+                "wrong type for value; expected sprig.certificate; got {}",
+                o.type_name()
+            )
+        }),
+        other => Err(format!(
+            "wrong type for value; expected sprig.certificate; got {}",
+            other.type_name()
+        )),
+    }
+}
+
+type Body = fn(&[Value], &mut Context<'_>) -> Result<Value, String>;
+
+fn cert_value(c: Certificate) -> Value {
+    Value::object(c)
+}
+
+/// Registers Sprig's hash, crypto, certificate and UUID functions (the random-string functions
+/// are registered with the string family).
+pub fn register(r: &mut Registry) {
+    let s = &[Ty::String];
+    r.add("sha1sum", s, None, |a, _| {
+        Ok(Value::string(sha1sum(text(&a[0]))))
+    });
+    r.add("sha256sum", s, None, |a, _| {
+        Ok(Value::string(sha256sum(text(&a[0]))))
+    });
+    r.add("sha512sum", s, None, |a, _| {
+        Ok(Value::string(sha512sum(text(&a[0]))))
+    });
+    r.add("adler32sum", s, None, |a, _| {
+        Ok(Value::string(adler32sum(text(&a[0]))))
+    });
+    r.add("randBytes", &[Ty::Int], None, |a, _| {
+        rand_bytes(int(&a[0])).map(Value::string)
+    });
+    r.add("uuidv4", &[], None, |_, _| Ok(Value::string(uuidv4())));
+    r.add("getHostByName", s, None, |a, _| {
+        Ok(Value::string(get_host_by_name(text(&a[0]))))
+    });
+    r.add(
+        "derivePassword",
+        &[Ty::Uint32, Ty::String, Ty::String, Ty::String, Ty::String],
+        None,
+        |a, _| {
+            Ok(Value::string(derive_password(
+                int(&a[0]) as u32,
+                text(&a[1]),
+                text(&a[2]),
+                text(&a[3]),
+                text(&a[4]),
+            )))
+        },
+    );
+    r.add("bcrypt", s, None, |a, _| {
+        Ok(Value::string(bcrypt(text(&a[0]))))
+    });
+    r.add("htpasswd", &[Ty::String, Ty::String], None, |a, _| {
+        Ok(Value::string(htpasswd(text(&a[0]), text(&a[1]))))
+    });
+    r.add("encryptAES", &[Ty::String, Ty::String], None, |a, _| {
+        encrypt_aes(text(&a[0]), text(&a[1])).map(Value::string)
+    });
+    r.add("decryptAES", &[Ty::String, Ty::String], None, |a, _| {
+        decrypt_aes(text(&a[0]), text(&a[1])).map(Value::string)
+    });
+    r.add("genPrivateKey", s, None, |a, _| {
+        Ok(Value::string(gen_private_key(text(&a[0]))))
+    });
+    let ca: Body = |a, _| gen_ca(text(&a[0]), int(&a[1])).map(cert_value);
+    r.add("genCA", &[Ty::String, Ty::Int], None, ca);
+    let ca_with_key: Body =
+        |a, _| gen_ca_with_key(text(&a[0]), int(&a[1]), text(&a[2])).map(cert_value);
+    r.add(
+        "genCAWithKey",
+        &[Ty::String, Ty::Int, Ty::String],
+        None,
+        ca_with_key,
+    );
+    let self_signed: Body = |a, _| {
+        gen_self_signed_cert(text(&a[0]), &items(&a[1]), &items(&a[2]), int(&a[3])).map(cert_value)
+    };
+    r.add(
+        "genSelfSignedCert",
+        &[Ty::String, Ty::List, Ty::List, Ty::Int],
+        None,
+        self_signed,
+    );
+    let self_signed_with_key: Body = |a, _| {
+        gen_self_signed_cert_with_key(
+            text(&a[0]),
+            &items(&a[1]),
+            &items(&a[2]),
+            int(&a[3]),
+            text(&a[4]),
+        )
+        .map(cert_value)
+    };
+    r.add(
+        "genSelfSignedCertWithKey",
+        &[Ty::String, Ty::List, Ty::List, Ty::Int, Ty::String],
+        None,
+        self_signed_with_key,
+    );
+    let signed: Body = |a, _| {
+        gen_signed_cert(
+            text(&a[0]),
+            &items(&a[1]),
+            &items(&a[2]),
+            int(&a[3]),
+            certificate_arg(&a[4])?,
+        )
+        .map(cert_value)
+    };
+    r.add(
+        "genSignedCert",
+        &[Ty::String, Ty::List, Ty::List, Ty::Int, CERTIFICATE],
+        None,
+        signed,
+    );
+    let signed_with_key: Body = |a, _| {
+        gen_signed_cert_with_key(
+            text(&a[0]),
+            &items(&a[1]),
+            &items(&a[2]),
+            int(&a[3]),
+            certificate_arg(&a[4])?,
+            text(&a[5]),
+        )
+        .map(cert_value)
+    };
+    r.add(
+        "genSignedCertWithKey",
+        &[
+            Ty::String,
+            Ty::List,
+            Ty::List,
+            Ty::Int,
+            CERTIFICATE,
+            Ty::String,
+        ],
+        None,
+        signed_with_key,
+    );
+    r.add(
+        "buildCustomCert",
+        &[Ty::String, Ty::String],
+        None,
+        |a, _| build_custom_cert(text(&a[0]), text(&a[1])).map(cert_value),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     //! Expected values are Helm v4.2.3's own output (rendered through helm-python-sdk), or shapes
@@ -3569,226 +3791,4 @@ G54qsZgw7XZ/bTjxai8vRsohjL7sK5ToS245KT8w6lu53YRvB8CGXMF5sA==
         assert_eq!(go_base64_decode(b"aGVsbA=="), Ok(b"hell".to_vec()));
         assert_eq!(go_base64_decode(b"aGVsbG8"), Err(4));
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// wiring to templates
-
-use super::{Registry, Ty};
-use crate::engine::exec::Context;
-use crate::engine::value::Value;
-
-/// Sprig's `certificate` struct as a template value (`.Cert`, `.Key`).
-impl crate::engine::value::Object for Certificate {
-    fn type_name(&self) -> &'static str {
-        "sprig.certificate"
-    }
-    fn kind_name(&self) -> &'static str {
-        "struct"
-    }
-    fn field(&self, name: &str) -> Option<Value> {
-        match name {
-            "Cert" => Some(Value::string(self.cert.as_str())),
-            "Key" => Some(Value::string(self.key.as_str())),
-            _ => None,
-        }
-    }
-    fn fmt_go(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{{{} {}}}", self.cert, self.key)
-    }
-    fn to_data(&self) -> Value {
-        let map = crate::engine::value::Map::default();
-        map.insert("Cert", Value::string(self.cert.as_str()));
-        map.insert("Key", Value::string(self.key.as_str()));
-        Value::Map(map)
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-}
-
-const CERTIFICATE: Ty = Ty::Object("sprig.certificate");
-
-fn text(v: &Value) -> &str {
-    match v {
-        Value::String(s) => s,
-        _ => "",
-    }
-}
-
-fn int(v: &Value) -> i64 {
-    match v {
-        Value::Int(i, _) => *i,
-        Value::Uint(u) => *u as i64,
-        _ => 0,
-    }
-}
-
-fn items(v: &Value) -> Vec<ListItem<'_>> {
-    match v {
-        Value::List(items, _) => items
-            .iter()
-            .map(|item| match item {
-                Value::String(s) => ListItem::Str(s),
-                other => ListItem::NotString(other.to_string()),
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn certificate_arg(v: &Value) -> Result<&Certificate, String> {
-    match v {
-        Value::Object(o) => o.as_any().downcast_ref::<Certificate>().ok_or_else(|| {
-            format!(
-                "wrong type for value; expected sprig.certificate; got {}",
-                o.type_name()
-            )
-        }),
-        other => Err(format!(
-            "wrong type for value; expected sprig.certificate; got {}",
-            other.type_name()
-        )),
-    }
-}
-
-type Body = fn(&[Value], &mut Context<'_>) -> Result<Value, String>;
-
-fn cert_value(c: Certificate) -> Value {
-    Value::object(c)
-}
-
-/// Registers Sprig's hash, crypto, certificate and UUID functions (the random-string functions
-/// are registered with the string family).
-pub fn register(r: &mut Registry) {
-    let s = &[Ty::String];
-    r.add("sha1sum", s, None, |a, _| {
-        Ok(Value::string(sha1sum(text(&a[0]))))
-    });
-    r.add("sha256sum", s, None, |a, _| {
-        Ok(Value::string(sha256sum(text(&a[0]))))
-    });
-    r.add("sha512sum", s, None, |a, _| {
-        Ok(Value::string(sha512sum(text(&a[0]))))
-    });
-    r.add("adler32sum", s, None, |a, _| {
-        Ok(Value::string(adler32sum(text(&a[0]))))
-    });
-    r.add("randBytes", &[Ty::Int], None, |a, _| {
-        rand_bytes(int(&a[0])).map(Value::string)
-    });
-    r.add("uuidv4", &[], None, |_, _| Ok(Value::string(uuidv4())));
-    r.add("getHostByName", s, None, |a, _| {
-        Ok(Value::string(get_host_by_name(text(&a[0]))))
-    });
-    r.add(
-        "derivePassword",
-        &[Ty::Uint32, Ty::String, Ty::String, Ty::String, Ty::String],
-        None,
-        |a, _| {
-            Ok(Value::string(derive_password(
-                int(&a[0]) as u32,
-                text(&a[1]),
-                text(&a[2]),
-                text(&a[3]),
-                text(&a[4]),
-            )))
-        },
-    );
-    r.add("bcrypt", s, None, |a, _| {
-        Ok(Value::string(bcrypt(text(&a[0]))))
-    });
-    r.add("htpasswd", &[Ty::String, Ty::String], None, |a, _| {
-        Ok(Value::string(htpasswd(text(&a[0]), text(&a[1]))))
-    });
-    r.add("encryptAES", &[Ty::String, Ty::String], None, |a, _| {
-        encrypt_aes(text(&a[0]), text(&a[1])).map(Value::string)
-    });
-    r.add("decryptAES", &[Ty::String, Ty::String], None, |a, _| {
-        decrypt_aes(text(&a[0]), text(&a[1])).map(Value::string)
-    });
-    r.add("genPrivateKey", s, None, |a, _| {
-        Ok(Value::string(gen_private_key(text(&a[0]))))
-    });
-    let ca: Body = |a, _| gen_ca(text(&a[0]), int(&a[1])).map(cert_value);
-    r.add("genCA", &[Ty::String, Ty::Int], None, ca);
-    let ca_with_key: Body =
-        |a, _| gen_ca_with_key(text(&a[0]), int(&a[1]), text(&a[2])).map(cert_value);
-    r.add(
-        "genCAWithKey",
-        &[Ty::String, Ty::Int, Ty::String],
-        None,
-        ca_with_key,
-    );
-    let self_signed: Body = |a, _| {
-        gen_self_signed_cert(text(&a[0]), &items(&a[1]), &items(&a[2]), int(&a[3])).map(cert_value)
-    };
-    r.add(
-        "genSelfSignedCert",
-        &[Ty::String, Ty::List, Ty::List, Ty::Int],
-        None,
-        self_signed,
-    );
-    let self_signed_with_key: Body = |a, _| {
-        gen_self_signed_cert_with_key(
-            text(&a[0]),
-            &items(&a[1]),
-            &items(&a[2]),
-            int(&a[3]),
-            text(&a[4]),
-        )
-        .map(cert_value)
-    };
-    r.add(
-        "genSelfSignedCertWithKey",
-        &[Ty::String, Ty::List, Ty::List, Ty::Int, Ty::String],
-        None,
-        self_signed_with_key,
-    );
-    let signed: Body = |a, _| {
-        gen_signed_cert(
-            text(&a[0]),
-            &items(&a[1]),
-            &items(&a[2]),
-            int(&a[3]),
-            certificate_arg(&a[4])?,
-        )
-        .map(cert_value)
-    };
-    r.add(
-        "genSignedCert",
-        &[Ty::String, Ty::List, Ty::List, Ty::Int, CERTIFICATE],
-        None,
-        signed,
-    );
-    let signed_with_key: Body = |a, _| {
-        gen_signed_cert_with_key(
-            text(&a[0]),
-            &items(&a[1]),
-            &items(&a[2]),
-            int(&a[3]),
-            certificate_arg(&a[4])?,
-            text(&a[5]),
-        )
-        .map(cert_value)
-    };
-    r.add(
-        "genSignedCertWithKey",
-        &[
-            Ty::String,
-            Ty::List,
-            Ty::List,
-            Ty::Int,
-            CERTIFICATE,
-            Ty::String,
-        ],
-        None,
-        signed_with_key,
-    );
-    r.add(
-        "buildCustomCert",
-        &[Ty::String, Ty::String],
-        None,
-        |a, _| build_custom_cert(text(&a[0]), text(&a[1])).map(cert_value),
-    );
 }

@@ -257,7 +257,7 @@ fn include(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
         // Helm executes includes through its root template, named "gotpl"
         return Err(format!(
             "template: no template {} associated with template {}",
-            go_quote(&name),
+            go_quote(name),
             go_quote(TPL_NAME)
         ));
     }
@@ -291,11 +291,7 @@ fn tpl(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
         let parsed =
             crate::engine::parse::parse(TPL_NAME, text, &|n| BUILTINS.contains(&n) || funcs.has(n))
                 .map_err(|e| format!("cannot parse template {}: {e}", go_quote(text)))?;
-        let mut trees: Vec<Arc<Tree>> = parsed
-            .defined
-            .into_iter()
-            .map(|(_, t)| Arc::new(t))
-            .collect();
+        let mut trees: Vec<Arc<Tree>> = parsed.defined.into_values().map(Arc::new).collect();
         trees.push(Arc::new(parsed.main));
         Ok::<_, String>(ParsedText {
             trees,
