@@ -128,33 +128,7 @@ impl std::fmt::Display for Token<'_> {
 }
 
 /// Go's `strconv.Quote` (the `%q` of a string), used by parse errors and `printf`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() && (c as u32) < 0x10000 => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if c.is_control() => out.push_str(&format!("\\U{:08x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use super::gostr::quote as go_quote;
 
 const LEFT_DELIM: &str = "{{";
 

@@ -6,6 +6,7 @@ pub mod exec;
 pub mod fasthash;
 pub mod funcs;
 pub mod gofmt;
+pub mod gostr;
 pub mod json;
 pub mod lex;
 pub mod parse;

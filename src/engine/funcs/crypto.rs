@@ -13,6 +13,7 @@
 //! durations) that `der::DateTime` cannot hold. The RustCrypto crates only do the arithmetic: key
 //! generation and signing.
 
+use crate::engine::gostr::quote as go_quote;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand::Rng as _;
@@ -1822,48 +1823,6 @@ struct ParentCert {
 fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
     let critical: &[u8] = if critical { &[0x01, 0x01, 0xff] } else { &[] };
     seq(&[oid, critical, &tlv(0x04, value)])
-}
-
-/// Go's `strconv.Quote`, close enough for the one error that prints a DNS name with `%q`:
-/// printable characters stay, others are escaped.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if !go_is_print(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `strconv.IsPrint` outside ASCII: controls, format characters, spaces
-/// other than U+0020 and private-use characters are not printable.
-fn go_is_print(c: char) -> bool {
-    let u = c as u32;
-    !(c.is_control()
-        || matches!(u, 0xa0 | 0xad | 0x61c | 0x1680 | 0x180e | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x206f)
-        || matches!(u, 0x3000 | 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff | 0xf0000..)
-        || matches!(u, 0xd800..=0xdfff))
 }
 
 /// crypto/x509's `CreateCertificate` for Sprig's templates, then Sprig's PEM encoding of the

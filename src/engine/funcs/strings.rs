@@ -19,6 +19,7 @@
 //! Matching, `FindAll`, `Split` and `ReplaceAll` (with Go's `$1`/`${name}` expansion) reproduce
 //! Go's iteration rules around empty matches.
 
+use crate::engine::gostr::{quote as go_quote, quote_bytes as go_quote_bytes};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -468,7 +469,7 @@ fn is_space(c: char) -> bool {
 }
 
 /// `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.
-fn is_print(c: char) -> bool {
+pub(crate) fn is_print(c: char) -> bool {
     let u = c as u32;
     if u <= 0xFF {
         return (0x20..=0x7E).contains(&u) || (0xA1..=0xFF).contains(&u) && u != 0xAD;
@@ -1116,45 +1117,6 @@ fn random_string(count: i64, alphabet: &str, ctx: &Context<'_>) -> Result<Value,
 
 // ---------------------------------------------------------------------------------------------
 // Quoting as Go's strconv does it
-
-/// `strconv.Quote`.
-fn go_quote(text: &str) -> String {
-    go_quote_bytes(text.as_bytes())
-}
-
-/// `strconv.Quote` of a byte string: invalid bytes as `\xNN`.
-fn go_quote_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' | '\\' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                c if is_print(c) => out.push(c),
-                '\x07' => out.push_str("\\a"),
-                '\x08' => out.push_str("\\b"),
-                '\x0C' => out.push_str("\\f"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\x0B' => out.push_str("\\v"),
-                c if (c as u32) < 0x20 || c == '\x7F' => {
-                    out.push_str(&format!("\\x{:02x}", c as u32));
-                }
-                c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push_str(&format!("\\U{:08x}", c as u32)),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// `strconv.CanBackquote`.
 fn can_backquote(text: &str) -> bool {

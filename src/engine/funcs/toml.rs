@@ -17,6 +17,7 @@
 //! text marshaler such as a semver version is its string), which is what the library does for
 //! text marshalers; Go structs with fields would keep declaration order, not key order.
 
+use crate::engine::gostr::{quote as quote_str, quote_rune};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 
@@ -147,45 +148,6 @@ fn key_string(key: &[String]) -> String {
         .join(".")
 }
 
-/// Go's `unicode.IsPrint`, closely enough for the characters error messages quote: controls,
-/// separators other than the ASCII space, format characters, surrogates, private use and
-/// noncharacters are not printable (unassigned code points are taken as printable).
-fn is_go_print(c: char) -> bool {
-    const NOT_PRINT: &[(u32, u32)] = &[
-        (0xa0, 0xa0),
-        (0xad, 0xad),
-        (0x600, 0x605),
-        (0x61c, 0x61c),
-        (0x6dd, 0x6dd),
-        (0x70f, 0x70f),
-        (0x890, 0x891),
-        (0x8e2, 0x8e2),
-        (0x1680, 0x1680),
-        (0x180e, 0x180e),
-        (0x2000, 0x200f),
-        (0x2028, 0x202f),
-        (0x205f, 0x2064),
-        (0x2066, 0x206f),
-        (0x3000, 0x3000),
-        (0xd800, 0xf8ff),
-        (0xfeff, 0xfeff),
-        (0xfff9, 0xfffb),
-        (0x110bd, 0x110bd),
-        (0x110cd, 0x110cd),
-        (0x13430, 0x1343f),
-        (0x1bca0, 0x1bca3),
-        (0x1d173, 0x1d17a),
-        (0xe0001, 0xe0001),
-        (0xe0020, 0xe007f),
-        (0xf0000, 0x10ffff),
-    ];
-    let u = c as u32;
-    !(c.is_control()
-        || (u & 0xfffe) == 0xfffe
-        || (0xfdd0..=0xfdef).contains(&u)
-        || NOT_PRINT.iter().any(|&(lo, hi)| (lo..=hi).contains(&u)))
-}
-
 /// Go's `unicode.IsLetter`, approximated by Rust's alphabetic property without the letter
 /// numbers (Roman numerals and the like) and the combining mark that property adds.
 fn is_go_letter(c: char) -> bool {
@@ -208,51 +170,6 @@ fn is_go_letter(c: char) -> bool {
         && !LETTER_NUMBERS
             .iter()
             .any(|&(lo, hi)| (lo..=hi).contains(&u))
-}
-
-fn quote_char_into(c: char, quote: char, out: &mut String) {
-    match c {
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        '\\' => out.push_str("\\\\"),
-        c if c == quote => {
-            out.push('\\');
-            out.push(c);
-        }
-        c if is_go_print(c) => out.push(c),
-        c if (c as u32) < 0x80 => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if (c as u32) < 0x10000 => {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        }
-        c => {
-            let _ = write!(out, "\\U{:08x}", c as u32);
-        }
-    }
-}
-
-/// Go's `%q` of a string.
-fn quote_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        quote_char_into(c, '"', &mut out);
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `%q` of a rune.
-fn quote_rune(c: char) -> String {
-    let mut out = String::from("'");
-    quote_char_into(c, '\'', &mut out);
-    out.push('\'');
-    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 //! exact text Helm shows, line numbers included (yaml.v2 reports parser errors 0-based and
 //! scanner errors 1-based, and omits the line when it is the first one).
 
+use crate::engine::gostr::quote_bytes as go_quote;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -3437,65 +3438,6 @@ fn key_order(k: &GoVal) -> (u8, f64, Vec<u8>) {
         GoVal::Bool(b) => (5, f64::from(u8::from(*b)), Vec::new()),
         _ => (6, 0.0, Vec::new()),
     }
-}
-
-/// `strconv.Quote`: invalid UTF-8 bytes become `\xNN`.
-fn go_quote(b: &[u8]) -> String {
-    let mut out = String::from("\"");
-    let mut i = 0;
-    while i < b.len() {
-        let w = utf8_width(b[i]);
-        let c = if w > 0 && i + w <= b.len() {
-            std::str::from_utf8(&b[i..i + w])
-                .ok()
-                .and_then(|s| s.chars().next())
-        } else {
-            None
-        };
-        let Some(c) = c else {
-            out.push_str(&format!("\\x{:02x}", b[i]));
-            i += 1;
-            continue;
-        };
-        i += w;
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if !go_is_print(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of `strconv.IsPrint` good enough for error messages.
-fn go_is_print(c: char) -> bool {
-    !(c.is_control()
-        || matches!(
-            c as u32,
-            0xAD | 0x2028 | 0x2029 | 0xFEFF | 0xFFF9..=0xFFFB | 0xFFFE | 0xFFFF
-        )
-        || (0x200B..=0x200F).contains(&(c as u32))
-        || (0x202A..=0x202E).contains(&(c as u32))
-        || (0x2060..=0x2064).contains(&(c as u32))
-        || (0xE000..=0xF8FF).contains(&(c as u32)))
 }
 
 // Every expected value below is what Helm v4.2.3 printed for `{{ toJson (fromYaml .Values.s) }}`
