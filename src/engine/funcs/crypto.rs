@@ -13,6 +13,7 @@
 //! durations) that `der::DateTime` cannot hold. The RustCrypto crates only do the arithmetic: key
 //! generation and signing.
 
+use super::strings::base64_decode as go_base64_decode;
 use crate::engine::gostr::quote as go_quote;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -381,88 +382,6 @@ pub fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
     }
     plain.truncate(plain.len() - pad);
     Ok(String::from_utf8_lossy(&plain).into_owned())
-}
-
-/// Go's `base64.StdEncoding.DecodeString`: padding required, `\r` and `\n` skipped anywhere, and
-/// the error is the offset Go reports in `illegal base64 data at input byte N`.
-fn go_base64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
-    fn value(c: u8) -> Option<u8> {
-        match c {
-            b'A'..=b'Z' => Some(c - b'A'),
-            b'a'..=b'z' => Some(c - b'a' + 26),
-            b'0'..=b'9' => Some(c - b'0' + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let skip_newlines = |mut si: usize| {
-        while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
-            si += 1;
-        }
-        si
-    };
-    let mut out = Vec::with_capacity(src.len() / 4 * 3);
-    let mut si = 0;
-    while si < src.len() {
-        let mut quantum = [0u8; 4];
-        let mut len = 4;
-        let mut j = 0;
-        let mut finished = false;
-        while j < 4 {
-            if si == src.len() {
-                if j == 0 {
-                    return Ok(out);
-                }
-                // Unpadded tail: Go requires padding.
-                return Err(si - j);
-            }
-            let c = src[si];
-            si += 1;
-            if let Some(v) = value(c) {
-                quantum[j] = v;
-                j += 1;
-                continue;
-            }
-            if c == b'\n' || c == b'\r' {
-                continue;
-            }
-            if c != b'=' {
-                return Err(si - 1);
-            }
-            match j {
-                0 | 1 => return Err(si - 1),
-                2 => {
-                    si = skip_newlines(si);
-                    if si == src.len() {
-                        return Err(src.len());
-                    }
-                    if src[si] != b'=' {
-                        return Err(si - 1);
-                    }
-                    si += 1;
-                }
-                _ => {}
-            }
-            si = skip_newlines(si);
-            if si < src.len() {
-                return Err(si);
-            }
-            len = j;
-            finished = true;
-            break;
-        }
-        let v = (u32::from(quantum[0]) << 18)
-            | (u32::from(quantum[1]) << 12)
-            | (u32::from(quantum[2]) << 6)
-            | u32::from(quantum[3]);
-        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
-        out.extend_from_slice(&bytes[..len - 1]);
-        if finished {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1163,7 +1163,7 @@ fn base64_encode(src: &[u8]) -> String {
 
 /// Go's `base64.StdEncoding.DecodeString`: `\r` and `\n` are skipped anywhere; the error is
 /// the offset Go's `CorruptInputError` reports.
-fn base64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+pub(crate) fn base64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
     let mut out = Vec::with_capacity(src.len() / 4 * 3);
     let mut si = 0;
     while si < src.len() {
