@@ -449,7 +449,11 @@ impl State<'_, '_> {
                 let items = Arc::clone(items);
                 Box::new((0..items.len()).map(move |i| (Value::int(i as i64), items[i].clone())))
             }
-            Value::Map(m) => Box::new(m.entries().into_iter().map(|(k, v)| (Value::string(k), v))),
+            Value::Map(m) => Box::new(
+                m.shared_entries()
+                    .into_iter()
+                    .map(|(k, v)| (Value::String(k), v)),
+            ),
             Value::Int(n, _) if decl.len() > 1 => {
                 self.vars.truncate(mark);
                 let at = last_evaluated(&branch.pipe, &self.short_circuits);

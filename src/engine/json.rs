@@ -75,7 +75,7 @@ fn write_value(
             out.push(']');
         }
         Value::Map(m) => {
-            let entries = m.entries();
+            let entries = m.shared_entries();
             if entries.is_empty() {
                 out.push_str("{}");
                 return Ok(());

@@ -41,11 +41,11 @@ pub struct Map(Arc<Mutex<Entries>>, MapType);
 /// A map's entries sorted by key: lookups are a binary search, iteration needs no sorting
 /// (Go prints and ranges over maps in key order), and template maps are small and mostly read.
 #[derive(Clone, Default, PartialEq)]
-struct Entries(Vec<(String, Value)>);
+struct Entries(Vec<(Arc<str>, Value)>);
 
 impl Entries {
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.0.binary_search_by(|(k, _)| (**k).cmp(key))
     }
 
     fn get(&self, key: &str) -> Option<&Value> {
@@ -55,7 +55,7 @@ impl Entries {
     fn insert(&mut self, key: String, value: Value) {
         match self.find(&key) {
             Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (key, value)),
+            Err(i) => self.0.insert(i, (Arc::from(key), value)),
         }
     }
 
@@ -67,7 +67,7 @@ impl Entries {
 impl From<BTreeMap<String, Value>> for Entries {
     fn from(map: BTreeMap<String, Value>) -> Self {
         // a BTreeMap iterates in key order already
-        Entries(map.into_iter().collect())
+        Entries(map.into_iter().map(|(k, v)| (Arc::from(k), v)).collect())
     }
 }
 
@@ -149,17 +149,30 @@ impl Map {
 
     /// The keys, sorted.
     pub fn keys(&self) -> Vec<String> {
-        self.lock().0.iter().map(|(k, _)| k.clone()).collect()
+        self.lock().0.iter().map(|(k, _)| k.to_string()).collect()
     }
 
     /// A snapshot of the entries, sorted by key.
     pub fn entries(&self) -> Vec<(String, Value)> {
+        self.lock()
+            .0
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// A snapshot of the entries, sorted by key, sharing the keys (no copies).
+    pub fn shared_entries(&self) -> Vec<(Arc<str>, Value)> {
         self.lock().0.clone()
     }
 
     /// A snapshot of the entries as an owned map.
     pub fn to_btree(&self) -> BTreeMap<String, Value> {
-        self.lock().0.iter().cloned().collect()
+        self.lock()
+            .0
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     /// Whether both are the same Go map.
@@ -175,13 +188,12 @@ impl Map {
 }
 
 fn deep_copy_map(map: &Map, depth: usize) -> Map {
-    Map::typed(
-        map.entries()
-            .into_iter()
-            .map(|(k, v)| (k, deep_copy_value(&v, depth + 1)))
-            .collect(),
-        map.go_type(),
-    )
+    let entries = map
+        .shared_entries()
+        .into_iter()
+        .map(|(k, v)| (k, deep_copy_value(&v, depth + 1)))
+        .collect();
+    Map(Arc::new(Mutex::new(Entries(entries))), map.go_type())
 }
 
 fn deep_copy_value(value: &Value, depth: usize) -> Value {
@@ -536,7 +548,7 @@ fn write_go(f: &mut fmt::Formatter<'_>, value: &Value, depth: usize) -> fmt::Res
         }
         Value::Map(m) => {
             write!(f, "map[")?;
-            for (i, (k, v)) in m.entries().iter().enumerate() {
+            for (i, (k, v)) in m.shared_entries().iter().enumerate() {
                 if i > 0 {
                     write!(f, " ")?;
                 }

@@ -272,7 +272,8 @@ fn include(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
             ctx.includes.insert(name.to_owned(), 1);
         }
     }
-    let mut out = String::new();
+    // included templates are mostly a few lines; starting with room saves regrowing
+    let mut out = String::with_capacity(256);
     let result = execute(ctx, name, &args[1], &mut out);
     if let Some(count) = ctx.includes.get_mut(name) {
         *count -= 1;
