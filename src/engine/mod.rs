@@ -2,6 +2,7 @@
 //! loading and rendering, byte-identical to Helm v4.2.3. Pure by design: no kube, tokio or
 //! network code, so it can be tested and benchmarked alone and shared by concurrent renders.
 
+pub mod chart;
 pub mod exec;
 pub mod fasthash;
 pub mod funcs;
