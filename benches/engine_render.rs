@@ -2,7 +2,8 @@
 //! same chart in the same run.
 //!
 //! The chart is `benches/fixtures/webapp` (written for this benchmark in the style of the charts
-//! users run: helpers, `include`/`tpl`, `toYaml | nindent`, ranges, checksums). Criterion
+//! users run: helpers, `include`/`tpl`, `toYaml | nindent`, ranges, checksums), rendered through
+//! the chart pipeline (`.Chart`, `.Capabilities`, `.Files`, per-render values). Criterion
 //! measures parsing, rendering and both; then the anchor: `helm_render_timing.py` renders the
 //! chart with Helm v4.2.3 (`helm_python`, chart loaded once), and the benchmark prints both
 //! medians and their ratio, after checking that both rendered the same bytes.
@@ -16,9 +17,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::Criterion;
+use helm_operator::engine::chart::objects::Capabilities;
+use helm_operator::engine::chart::render::{ParsedChart, ReleaseInfo};
+use helm_operator::engine::chart::{Chart, File, Metadata};
 use helm_operator::engine::exec::Limits;
 use helm_operator::engine::render::Templates;
-use helm_operator::engine::value::{Map, MapType, Value};
+use helm_operator::engine::yaml::parse::yaml_to_json;
 
 const CHART: &str = "webapp";
 
@@ -50,52 +54,52 @@ fn values_json() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(fixture().join("values.json")).unwrap()).unwrap()
 }
 
-fn map(entries: serde_json::Value) -> Map {
-    match Value::from_json(&entries) {
-        Value::Map(m) => m,
-        _ => unreachable!("an object"),
+/// The fixture as a chart: `Chart.yaml`, the templates, and `values.json` as its values.
+fn chart() -> Chart {
+    let meta = yaml_to_json(&std::fs::read_to_string(fixture().join("Chart.yaml")).unwrap())
+        .expect("Chart.yaml reads");
+    let field = |k: &str| meta[k].as_str().unwrap_or_default().to_owned();
+    Chart {
+        metadata: Metadata {
+            api_version: field("apiVersion"),
+            name: field("name"),
+            description: field("description"),
+            chart_type: field("type"),
+            version: field("version"),
+            app_version: field("appVersion"),
+            ..Metadata::default()
+        },
+        templates: template_files()
+            .into_iter()
+            .map(|(name, text)| File {
+                name: name.trim_start_matches(&format!("{CHART}/")).to_owned(),
+                data: text.into_bytes().into(),
+            })
+            .collect(),
+        ..Chart::default()
     }
 }
 
-/// The root object Helm gives the chart's templates (release `rel` in `ns`, Kubernetes v1.36.0),
-/// built once from the fixture's values, as the operator keeps a chart's parsed values.
-fn root(values: &serde_json::Value) -> Map {
-    let release = map(
-        serde_json::json!({"Name": "rel", "Namespace": "ns", "IsUpgrade": false,
-        "IsInstall": true, "Service": "Helm"}),
-    );
-    release.insert("Revision", Value::int(1));
-    let chart = map(
-        serde_json::json!({"Name": CHART, "Version": "1.4.2", "AppVersion": "2.7.0",
-        "APIVersion": "v2", "Type": "application",
-        "Description": "A web application chart written for the engine benchmarks"}),
-    );
-    let capabilities = map(serde_json::json!({
-        "KubeVersion": {"Version": "v1.36.0", "Major": "1", "Minor": "36", "GitVersion": "v1.36.0"},
-    }));
-    let Value::Map(values) = Value::from_json(values) else {
-        unreachable!("values are an object")
-    };
-    let root = Map::typed(BTreeMap::new(), MapType::Values);
-    root.insert("Values", Value::Map(values.as_type(MapType::Values)));
-    root.insert("Release", Value::Map(release));
-    root.insert("Chart", Value::Map(chart));
-    root.insert("Capabilities", Value::Map(capabilities));
-    root.insert("Files", Value::map(BTreeMap::new()));
-    root.insert("Subcharts", Value::map(BTreeMap::new()));
-    root
+fn release() -> ReleaseInfo {
+    ReleaseInfo {
+        name: "rel".into(),
+        namespace: "ns".into(),
+        ..ReleaseInfo::default()
+    }
 }
 
-fn base_path(_: &str) -> String {
-    format!("{CHART}/templates")
-}
-
-/// One render: a fresh copy of the root object (templates may change what they are given, so
-/// every render starts from its own copy, as Helm's starts from freshly coalesced values), then
-/// every file.
-fn render(templates: &Templates, root: &Map) -> BTreeMap<String, String> {
-    templates
-        .render_files(&root.deep_copy(), &base_path, Limits::default(), None)
+fn render(
+    chart: &ParsedChart,
+    values: &serde_json::Map<String, serde_json::Value>,
+) -> BTreeMap<String, String> {
+    chart
+        .render(
+            values,
+            &release(),
+            &Capabilities::default(),
+            Limits::default(),
+            None,
+        )
         .expect("the fixture renders")
 }
 
@@ -138,19 +142,21 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
 fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let files = template_files();
-    let values = values_json();
-    let templates = Templates::parse(&files).expect("the fixture parses");
-    let root = root(&values);
+    let values = values_json()
+        .as_object()
+        .cloned()
+        .expect("values are an object");
+    let parsed = ParsedChart::new(chart()).expect("the fixture parses");
 
     let mut criterion = Criterion::default().configure_from_args();
     criterion.bench_function("engine/parse webapp", |b| {
         b.iter(|| Templates::parse(black_box(&files)).unwrap())
     });
     criterion.bench_function("engine/render webapp (parsed once)", |b| {
-        b.iter(|| render(black_box(&templates), black_box(&root)))
+        b.iter(|| render(black_box(&parsed), black_box(&values)))
     });
     criterion.bench_function("engine/parse and render webapp", |b| {
-        b.iter(|| render(&Templates::parse(black_box(&files)).unwrap(), &root))
+        b.iter(|| render(&ParsedChart::new(chart()).unwrap(), &values))
     });
     criterion.final_summary();
 
@@ -160,14 +166,14 @@ fn main() {
         (0..iterations * 4)
             .map(|_| {
                 let start = Instant::now();
-                black_box(render(&templates, &root));
+                black_box(render(&parsed, &values));
                 start.elapsed().as_secs_f64() * 1000.0
             })
             .collect(),
     );
     match helm_anchor(iterations) {
         Some((helm_ms, helm_rendered)) => {
-            let ours_rendered = render(&templates, &root);
+            let ours_rendered = render(&parsed, &values);
             assert_eq!(
                 ours_rendered, helm_rendered,
                 "the engine and Helm rendered the fixture differently"

@@ -441,6 +441,11 @@ impl State<'_, '_> {
         let mark = self.vars.len();
         self.short_circuits.clear();
         let value = self.eval_pipeline(dot, &branch.pipe)?;
+        // a Go map or slice type with methods ranges over its contents
+        let value = match &value {
+            Value::Object(o) => o.elements().unwrap_or(value),
+            _ => value,
+        };
         // the range variables are declared by the pipeline; they are reassigned per element
         let decl = &branch.pipe.decl;
         // lazily, so `range 1000000000` costs no memory and stops at the deadline
@@ -1085,7 +1090,11 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         "len" => {
             want(1)?;
-            match &args[0] {
+            let elements = match &args[0] {
+                Value::Object(o) => o.elements(),
+                _ => None,
+            };
+            match elements.as_ref().unwrap_or(&args[0]) {
                 Value::String(s) => Ok(Value::int(s.len() as i64)),
                 Value::List(l, _) => Ok(Value::int(l.len() as i64)),
                 Value::Map(m) => Ok(Value::int(m.len() as i64)),
@@ -1100,6 +1109,11 @@ fn builtin(name: &str, args: &[Value]) -> Result<Value, String> {
             };
             let mut item = first.clone();
             for key in keys {
+                if let Value::Object(o) = &item
+                    && let Some(elements) = o.elements()
+                {
+                    item = elements;
+                }
                 item = match (&item, key) {
                     (Value::Map(m), Value::String(k)) => m.get(k).unwrap_or(Value::Nil),
                     (Value::Map(_), other) => {

@@ -116,17 +116,39 @@ impl Templates {
         limits: Limits,
         lookup: Option<&dyn Lookup>,
     ) -> Result<BTreeMap<String, String>, String> {
+        self.render_scoped(
+            &|file| Some((root.clone(), base_path(file))),
+            limits,
+            lookup,
+        )
+    }
+
+    /// [`Templates::render_files`] with a root object per file: `scope` gives the object a file
+    /// renders with and its base path, or `None` for a file that is not rendered (a library
+    /// chart's template). Files sharing a root object share it as Helm's do.
+    ///
+    /// # Errors
+    /// The first failing file's error, as Helm words it.
+    pub fn render_scoped(
+        &self,
+        scope: &dyn Fn(&str) -> Option<(Map, String)>,
+        limits: Limits,
+        lookup: Option<&dyn Lookup>,
+    ) -> Result<BTreeMap<String, String>, String> {
         let mut rendered = BTreeMap::new();
         for file in &self.files {
             let base = file.rsplit('/').next().unwrap_or(file);
             if base.starts_with('_') {
                 continue;
             }
-            let template = Map::default();
+            let Some((root, base_path)) = scope(file) else {
+                continue;
+            };
+            let template = Map::typed(BTreeMap::new(), super::value::MapType::Values);
             template.insert("Name", Value::string(file.as_str()));
-            template.insert("BasePath", Value::string(base_path(file)));
+            template.insert("BasePath", Value::string(base_path));
             root.insert("Template", Value::Map(template));
-            let text = self.render(file, &Value::Map(root.clone()), limits, lookup)?;
+            let text = self.render(file, &Value::Map(root), limits, lookup)?;
             rendered.insert(file.clone(), text);
         }
         Ok(rendered)

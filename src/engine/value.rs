@@ -30,6 +30,8 @@ pub enum ListKind {
     String,
     /// `[]int`.
     Int,
+    /// `[]byte` (`[]uint8`): elements are `uint8` integers.
+    Bytes,
 }
 
 /// A Go map (`map[string]interface {}`): a reference, as in Go, so `set`, `unset` and `merge`
@@ -255,6 +257,11 @@ pub trait Object: fmt::Debug + Send + Sync {
     fn fmt_go(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
     /// What `encoding/json` makes of it (its exported fields), for `toJson` and `toYaml`.
     fn to_data(&self) -> Value;
+    /// What `range`, `len` and `index` see when the Go type is a map or slice with methods
+    /// (`.Files`, `.Capabilities.APIVersions`): the contents as a plain map or list.
+    fn elements(&self) -> Option<Value> {
+        None
+    }
     /// For functions that take this concrete type.
     fn as_any(&self) -> &dyn std::any::Any;
 }
@@ -365,6 +372,7 @@ impl Value {
             Value::List(_, ListKind::Interface) => "[]interface {}",
             Value::List(_, ListKind::String) => "[]string",
             Value::List(_, ListKind::Int) => "[]int",
+            Value::List(_, ListKind::Bytes) => "[]uint8",
             Value::Map(m) if m.go_type() == MapType::Values => "common.Values",
             Value::Map(_) => "map[string]interface {}",
             Value::Object(o) => o.type_name(),

@@ -111,3 +111,6 @@ impl Chart {
         self.metadata.chart_type == "library"
     }
 }
+
+pub mod objects;
+pub mod render;

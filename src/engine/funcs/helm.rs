@@ -102,7 +102,7 @@ fn marshal(value: &Value, escape_html: bool, indent: usize) -> Result<String, St
 
 /// Helm's `toYaml`: `encoding/json`, then sigs.k8s.io/yaml's JSON-to-YAML with go-yaml v2, one
 /// trailing newline trimmed; a value JSON cannot hold gives an empty string, as in Helm.
-fn to_yaml(value: &Value) -> String {
+pub(crate) fn to_yaml(value: &Value) -> String {
     must_to_yaml(value).unwrap_or_default()
 }
 
