@@ -1052,6 +1052,7 @@ fn print_value(out: &mut String, value: &Value) {
         // the common cases skip the formatting machinery
         Value::String(s) => out.push_str(s),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Object(o) if let Some(text) = o.action_text() => out.push_str(&text),
         Value::Int(i, _) => {
             let _ = write!(out, "{i}");
         }

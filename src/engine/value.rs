@@ -257,6 +257,11 @@ pub trait Object: fmt::Debug + Send + Sync {
     fn fmt_go(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
     /// What `encoding/json` makes of it (its exported fields), for `toJson` and `toYaml`.
     fn to_data(&self) -> Value;
+    /// What an action prints when the value's pointer is a `fmt.Stringer` (Go's template
+    /// printing takes the address of such a value; `fmt` inside other values does not).
+    fn action_text(&self) -> Option<String> {
+        None
+    }
     /// What `range`, `len` and `index` see when the Go type is a map or slice with methods
     /// (`.Files`, `.Capabilities.APIVersions`): the contents as a plain map or list.
     fn elements(&self) -> Option<Value> {

@@ -128,6 +128,9 @@ impl Object for KubeVersion {
             _ => return None,
         }))
     }
+    fn action_text(&self) -> Option<String> {
+        Some(self.version.clone())
+    }
     fn fmt_go(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // the struct also holds the normalized version, which Go prints too
         write!(
@@ -414,18 +417,16 @@ impl Object for Files {
             "Lines" => {
                 want(1)?;
                 let path = text(&args[0])?;
-                match self.0.get(&path) {
-                    Some(d) => Ok(Value::List(
-                        Arc::new(
-                            String::from_utf8_lossy(d)
-                                .split('\n')
-                                .map(Value::string)
-                                .collect(),
-                        ),
-                        ListKind::String,
-                    )),
-                    None => Err("must pass files".into()),
-                }
+                // Helm drops one trailing newline; a missing or empty file has no lines
+                let lines: Vec<Value> = match self.0.get(&path) {
+                    Some(d) if !d.is_empty() => {
+                        let text = String::from_utf8_lossy(d);
+                        let text = text.strip_suffix('\n').unwrap_or(&text);
+                        text.split('\n').map(Value::string).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                Ok(Value::List(Arc::new(lines), ListKind::String))
             }
             "AsConfig" | "AsSecrets" => {
                 want(0)?;
@@ -606,6 +607,54 @@ fn match_tokens(tokens: &[Token], text: &[char]) -> bool {
     }
 }
 
+/// A Go `map[string]string` (`.Chart.Annotations`), possibly nil: a missing key reads as "",
+/// a nil map prints as `map[]` and encodes as JSON `null`.
+#[derive(Debug)]
+struct StringMap(Option<BTreeMap<String, String>>);
+
+impl Object for StringMap {
+    fn type_name(&self) -> &'static str {
+        "map[string]string"
+    }
+    fn kind_name(&self) -> &'static str {
+        "map"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        Some(Value::string(
+            self.0
+                .as_ref()
+                .and_then(|m| m.get(name))
+                .map_or("", String::as_str),
+        ))
+    }
+    fn fmt_go(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "map[")?;
+        for (i, (k, v)) in self.0.iter().flatten().enumerate() {
+            if i > 0 {
+                write!(f, " ")?;
+            }
+            write!(f, "{k}:{v}")?;
+        }
+        write!(f, "]")
+    }
+    fn to_data(&self) -> Value {
+        match &self.0 {
+            None => Value::Nil,
+            Some(_) => self.elements().unwrap_or_default(),
+        }
+    }
+    fn elements(&self) -> Option<Value> {
+        let m = Map::default();
+        for (k, v) in self.0.iter().flatten() {
+            m.insert(k.clone(), Value::string(v.as_str()));
+        }
+        Some(Value::Map(m))
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// `.Chart`: the metadata as Helm v4 hands it to templates, a map with Go's field names.
 pub fn chart_value(metadata: &Metadata, is_root: bool) -> Value {
     let strings = |items: &[String]| {
@@ -616,11 +665,12 @@ pub fn chart_value(metadata: &Metadata, is_root: bool) -> Value {
     };
     let m = Map::default();
     m.insert("APIVersion", Value::string(metadata.api_version.as_str()));
-    let annotations = Map::default();
-    for (k, v) in &metadata.annotations {
-        annotations.insert(k.clone(), Value::string(v.as_str()));
-    }
-    m.insert("Annotations", Value::Map(annotations));
+    m.insert(
+        "Annotations",
+        Value::object(StringMap(
+            (!metadata.annotations.is_empty()).then(|| metadata.annotations.clone()),
+        )),
+    );
     m.insert("AppVersion", Value::string(metadata.app_version.as_str()));
     m.insert("Condition", Value::string(metadata.condition.as_str()));
     m.insert(
