@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub mod manifests;
+pub mod objects;
+pub mod render;
+
 /// A file of a chart: its path relative to the chart root (`templates/deployment.yaml`) and
 /// its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,5 +116,3 @@ impl Chart {
     }
 }
 
-pub mod objects;
-pub mod render;
