@@ -9,6 +9,7 @@ use std::sync::Arc;
 pub mod manifests;
 pub mod objects;
 pub mod render;
+pub mod strvals;
 pub mod values;
 
 /// A file of a chart: its path relative to the chart root (`templates/deployment.yaml`) and
