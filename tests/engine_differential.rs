@@ -176,6 +176,13 @@ fn curated_cases() -> Vec<Case> {
         "{{ range $k, $v := dict \"b\" 1 \"a\" 2 }}{{ $k }}={{ $v }};{{ end }}",
         "{{ block \"x\" . }}one{{ end }}{{ define \"x\" }}two{{ end }}",
         "{{ .Values.n | printf \"%03d|%-5s|%5.1f|%x|%X|%o|%b|%e|%g|%U|%c\" 7 \"ab\" 3.14159 255 255 8 5 1234.5678 0.000012 0x1F600 65 }}",
+        "{{ (.Values.missing).x }}|{{ $x := .Values.missing }}{{ $x.y }}|{{ (.Values.m.zz).x.y }}|{{ define \"dd\" }}{{ .a.b }}{{ end }}{{ include \"dd\" .Values.missing }}|",
+        "{{ range .Values.list }}{{ .k }}{{ end }}",
+        "{{ (.Values.s).x }}",
+        "{{ $s := .Values.s }}{{ $s.x }}",
+        "{{ range $e := .Values.list }}{{ $e.k }}{{ end }}",
+        "{{ with .Values.s }}{{ .x }}{{ end }}",
+        "{{ ne .Values.s nil }} {{ eq nil nil }} {{ not nil }} {{ and nil 1 }}|{{ or nil 1 }} {{ print nil }} {{ html nil }}",
         // builtins
         "{{ len .Values.list }} {{ index .Values.list 1 }} {{ index .Values.m \"a\" }}",
         "{{ eq .Values.n 3.0 }} {{ ne .Values.s \"x\" }} {{ lt 1 2 }} {{ ge 2.5 .Values.f }}",

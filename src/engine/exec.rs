@@ -89,12 +89,15 @@ impl TemplateSet {
         self.trees.insert(tree.name.clone(), tree);
     }
 
+    /// The sets to look in, this one first (a loop, not recursion: nested `tpl` calls make
+    /// chains as deep as their nesting).
+    fn chain(&self) -> impl Iterator<Item = &TemplateSet> {
+        std::iter::successors(Some(self), |set| set.base.as_deref())
+    }
+
     /// A tree by name.
     pub fn get(&self, name: &str) -> Option<&Arc<Tree>> {
-        match self.trees.get(name) {
-            Some(tree) => Some(tree),
-            None => self.base.as_ref().and_then(|b| b.get(name)),
-        }
+        self.chain().find_map(|set| set.trees.get(name))
     }
 
     /// Whether a template of this name exists.
@@ -104,17 +107,13 @@ impl TemplateSet {
 
     /// The text a tree was parsed from, by the tree's parse name.
     fn source(&self, parse_name: &str) -> Option<Arc<str>> {
-        match self.sources.get(parse_name) {
-            Some(s) => Some(Arc::clone(s)),
-            None => self.base.as_ref().and_then(|b| b.source(parse_name)),
-        }
+        self.chain()
+            .find_map(|set| set.sources.get(parse_name))
+            .map(Arc::clone)
     }
 
     fn root(&self) -> &TemplateSet {
-        match &self.base {
-            Some(b) => b.root(),
-            None => self,
-        }
+        self.chain().last().unwrap_or(self)
     }
 
     /// The parsed form of a `tpl` text, from the root set's cache or from `parse`.
@@ -237,7 +236,13 @@ struct State<'c, 'a> {
     ctx: &'c mut Context<'a>,
     tree: Arc<Tree>,
     source: Arc<str>,
-    vars: Vec<(Arc<str>, Value)>,
+    /// Variables in scope: name, value, and whether the value keeps Go's static type
+    /// `interface {}` (a range element) rather than being unwrapped (a pipeline's result).
+    vars: Vec<(Arc<str>, Value, bool)>,
+    /// Whether dot is a range element (an `interface {}` value) rather than a pipeline's
+    /// unwrapped result: a field of a nil element is Go's nil-pointer error, a field of no value
+    /// at all is nothing.
+    dot_interface: bool,
     out: &'c mut String,
     /// `and`/`or` commands that stopped early, as (command position, operand index), so error
     /// context can name the operand Go evaluated last.
@@ -278,7 +283,8 @@ pub fn execute(
         ctx,
         tree: Arc::clone(&tree),
         source,
-        vars: vec![(dollar(), data.clone())],
+        vars: vec![(dollar(), data.clone(), false)],
+        dot_interface: false,
         out,
         short_circuits: Vec::new(),
         args: Vec::new(),
@@ -399,8 +405,11 @@ impl State<'_, '_> {
                 self.ctx.depth += 1;
                 let saved_tree = std::mem::replace(&mut self.tree, Arc::clone(&tree));
                 let saved_source = std::mem::replace(&mut self.source, source);
-                let saved_vars = std::mem::replace(&mut self.vars, vec![(dollar(), data.clone())]);
+                let saved_vars =
+                    std::mem::replace(&mut self.vars, vec![(dollar(), data.clone(), false)]);
+                let saved_dot = std::mem::replace(&mut self.dot_interface, false);
                 let result = grow_stack(|| self.walk_list(&data, &tree.root));
+                self.dot_interface = saved_dot;
                 self.vars = saved_vars;
                 self.source = saved_source;
                 self.tree = saved_tree;
@@ -424,7 +433,10 @@ impl State<'_, '_> {
         let value = self.eval_pipeline(dot, &branch.pipe)?;
         let result = if value.is_true() {
             if with {
-                self.walk_list(&value, &branch.list)
+                let saved_dot = std::mem::replace(&mut self.dot_interface, false);
+                let flow = self.walk_list(&value, &branch.list);
+                self.dot_interface = saved_dot;
+                flow
             } else {
                 self.walk_list(dot, &branch.list)
             }
@@ -485,7 +497,10 @@ impl State<'_, '_> {
             }
             self.bind_range_vars(decl, mark, &key, &elem);
             let inner_mark = self.vars.len();
-            let flow = self.walk_list(&elem, &branch.list)?;
+            let saved_dot = std::mem::replace(&mut self.dot_interface, true);
+            let flow = self.walk_list(&elem, &branch.list);
+            self.dot_interface = saved_dot;
+            let flow = flow?;
             self.vars.truncate(inner_mark);
             if matches!(flow, Flow::Break) {
                 break;
@@ -504,10 +519,10 @@ impl State<'_, '_> {
     fn bind_range_vars(&mut self, decl: &[Arc<str>], mark: usize, key: &Value, elem: &Value) {
         self.vars.truncate(mark);
         match decl {
-            [v] => self.vars.push((v.clone(), elem.clone())),
+            [v] => self.vars.push((v.clone(), elem.clone(), true)),
             [k, v] => {
-                self.vars.push((k.clone(), key.clone()));
-                self.vars.push((v.clone(), elem.clone()));
+                self.vars.push((k.clone(), key.clone(), false));
+                self.vars.push((v.clone(), elem.clone(), true));
             }
             _ => {}
         }
@@ -521,8 +536,11 @@ impl State<'_, '_> {
         let value = value.unwrap_or_default();
         for name in &pipe.decl {
             if pipe.is_assign {
-                match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
-                    Some(slot) => slot.1 = value.clone(),
+                match self.vars.iter_mut().rev().find(|(n, _, _)| n == name) {
+                    Some(slot) => {
+                        slot.1 = value.clone();
+                        slot.2 = false;
+                    }
                     None => {
                         return Err(self.error(
                             pipe.pos,
@@ -532,7 +550,7 @@ impl State<'_, '_> {
                     }
                 }
             } else {
-                self.vars.push((name.clone(), value.clone()));
+                self.vars.push((name.clone(), value.clone(), false));
             }
         }
         Ok(value)
@@ -546,20 +564,36 @@ impl State<'_, '_> {
     ) -> Result<Value, ExecError> {
         let first = &cmd.args[0];
         match first {
-            Arg::Field(pos, idents) => {
-                self.eval_field_chain(dot, dot, *pos, first, idents, &cmd.args[1..], last)
-            }
+            Arg::Field(pos, idents) => self.eval_field_chain(
+                dot,
+                dot,
+                self.dot_interface,
+                *pos,
+                first,
+                idents,
+                &cmd.args[1..],
+                last,
+            ),
             Arg::Chain(pos, node, fields) => {
                 let base = self.eval_arg(dot, node)?;
-                self.eval_field_chain(dot, &base, *pos, first, fields, &cmd.args[1..], last)
+                self.eval_field_chain(dot, &base, false, *pos, first, fields, &cmd.args[1..], last)
             }
             Arg::Variable(pos, idents) => {
-                let value = self.variable(*pos, first, &idents[0])?;
+                let (value, interface) = self.variable_typed(*pos, first, &idents[0])?;
                 if idents.len() == 1 {
                     self.not_a_function(cmd, last.as_ref())?;
                     return Ok(value);
                 }
-                self.eval_field_chain(dot, &value, *pos, first, &idents[1..], &cmd.args[1..], last)
+                self.eval_field_chain(
+                    dot,
+                    &value,
+                    interface,
+                    *pos,
+                    first,
+                    &idents[1..],
+                    &cmd.args[1..],
+                    last,
+                )
             }
             Arg::Identifier(_, name) => self.eval_function(dot, name, cmd, last),
             Arg::Pipe(pipe) => {
@@ -616,12 +650,18 @@ impl State<'_, '_> {
         })
     }
 
-    fn variable(&self, pos: usize, node: &Arg, name: &str) -> Result<Value, ExecError> {
+    /// A variable's value and whether it keeps the static type `interface {}`.
+    fn variable_typed(
+        &self,
+        pos: usize,
+        node: &Arg,
+        name: &str,
+    ) -> Result<(Value, bool), ExecError> {
         self.vars
             .iter()
             .rev()
-            .find(|(n, _)| **n == *name)
-            .map(|(_, v)| v.clone())
+            .find(|(n, _, _)| **n == *name)
+            .map(|(_, v, i)| (v.clone(), *i))
             .ok_or_else(|| self.error(pos, node, format!("undefined variable: {name}")))
     }
 
@@ -629,20 +669,22 @@ impl State<'_, '_> {
     fn eval_arg(&mut self, dot: &Value, arg: &Arg) -> Result<Value, ExecError> {
         match arg {
             Arg::Field(pos, idents) => {
-                self.eval_field_chain(dot, dot, *pos, arg, idents, &[], None)
+                self.eval_field_chain(dot, dot, self.dot_interface, *pos, arg, idents, &[], None)
             }
             Arg::Variable(pos, idents) => {
-                let value = self.variable(*pos, arg, &idents[0])?;
+                let (value, interface) = self.variable_typed(*pos, arg, &idents[0])?;
                 if idents.len() == 1 {
                     return Ok(value);
                 }
-                self.eval_field_chain(dot, &value, *pos, arg, &idents[1..], &[], None)
+                self.eval_field_chain(dot, &value, interface, *pos, arg, &idents[1..], &[], None)
             }
             Arg::Chain(pos, node, fields) => {
                 let base = self.eval_arg(dot, node)?;
-                self.eval_field_chain(dot, &base, *pos, arg, fields, &[], None)
+                self.eval_field_chain(dot, &base, false, *pos, arg, fields, &[], None)
             }
             Arg::Pipe(pipe) => self.eval_pipeline(dot, pipe),
+            // as an operand (not a command) nil is a value: `ne .x nil`
+            Arg::Nil(_) => Ok(Value::Nil),
             Arg::Identifier(_, name) => {
                 let cmd = Command {
                     pos: arg.pos(),
@@ -659,6 +701,7 @@ impl State<'_, '_> {
         &mut self,
         dot: &Value,
         receiver: &Value,
+        receiver_interface: bool,
         pos: usize,
         node: &Arg,
         idents: &[String],
@@ -680,6 +723,8 @@ impl State<'_, '_> {
                     }
                     m.get(ident).unwrap_or(Value::Nil)
                 }
+                // no value at all (a pipeline's nil): Go yields nothing for any field of it
+                Value::Nil if i == 0 && !receiver_interface => return Ok(Value::Nil),
                 Value::Nil => {
                     return Err(self.error(
                         pos,
@@ -727,16 +772,31 @@ impl State<'_, '_> {
                 other => {
                     // values out of maps, variables and dot are interface-typed in Go; only a
                     // parenthesized pipeline yields a concrete type at the start of a chain
-                    let concrete = i == 0
-                        && matches!(node, Arg::Chain(_, base, _) if matches!(base.as_ref(), Arg::Pipe(_)));
+                    // the receiver keeps Go's static `interface {}` when it was read out of a
+                    // map or is a range element; a pipeline's result or variable is unwrapped
+                    let concrete = i == 0 && !receiver_interface;
                     let type_name = if concrete {
                         other.type_name()
                     } else {
                         "interface {}"
                     };
+                    // Go's context is the last node it evaluated: inside a parenthesized base
+                    let at = match node {
+                        Arg::Chain(_, base, _) if i == 0 => match base.as_ref() {
+                            Arg::Pipe(pipe) if !pipe.cmds.is_empty() => {
+                                last_evaluated(pipe, &self.short_circuits)
+                            }
+                            _ => node,
+                        },
+                        _ => node,
+                    };
                     return Err(self.error(
-                        pos,
-                        node,
+                        if std::ptr::eq(at, node) {
+                            pos
+                        } else {
+                            at.pos()
+                        },
+                        at,
                         format!("can't evaluate field {ident} in type {type_name}"),
                     ));
                 }

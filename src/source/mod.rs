@@ -2,3 +2,4 @@
 //! index, the OCI registry client and the shared caches arrive with the sources issue.
 
 pub mod constraint;
+pub mod local;

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub mod load;
 pub mod manifests;
 pub mod objects;
 pub mod render;
@@ -117,4 +118,3 @@ impl Chart {
         self.metadata.chart_type == "library"
     }
 }
-

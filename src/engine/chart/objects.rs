@@ -399,7 +399,7 @@ impl Object for Files {
             "GetBytes" => {
                 want(1)?;
                 let path = text(&args[0])?;
-                Ok(self.0.get(&path).map_or(Value::Nil, |d| bytes_value(d)))
+                Ok(bytes_value(self.0.get(&path).map_or(&[][..], |d| &d[..])))
             }
             "Glob" => {
                 want(1)?;
@@ -429,10 +429,8 @@ impl Object for Files {
                 Ok(Value::List(Arc::new(lines), ListKind::String))
             }
             "AsConfig" | "AsSecrets" => {
+                // Helm v4 encodes an empty set as `{}` rather than failing
                 want(0)?;
-                if self.0.is_empty() {
-                    return Err("must pass files".into());
-                }
                 let entries = self
                     .0
                     .iter()
