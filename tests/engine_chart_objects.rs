@@ -26,6 +26,7 @@ braces: {{ range $path, $_ := .Files.Glob "{config.json,files/a.txt}" }}{{ $path
 config: {{ (.Files.Glob "files/**").AsConfig | nindent 2 }}
 secrets: {{ (.Files.Glob "files/b/*").AsSecrets | nindent 2 }}
 len: {{ len .Files }} {{ len (.Files.Glob "files/**") }}
+truth: {{ if .Files.Glob "nope" }}yes{{ else }}no{{ end }} {{ if .Files.Glob "files/*" }}yes{{ end }} {{ if .Capabilities.APIVersions }}apis{{ end }} {{ if .Chart.Annotations }}ann{{ else }}none{{ end }}
 empty: [{{ (.Files.Glob "nope").AsConfig }}] [{{ (.Files.Glob "nope").AsSecrets }}] [{{ .Files.GetBytes "nope" }}]
 index: {{ index .Files "config.json" }}
 type: {{ typeOf .Files }} {{ kindOf .Files }} {{ typeOf (.Files.Glob "*") }} {{ typeOf (.Files.GetBytes "config.json") }}

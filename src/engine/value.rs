@@ -257,6 +257,11 @@ pub trait Object: fmt::Debug + Send + Sync {
     fn fmt_go(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
     /// What `encoding/json` makes of it (its exported fields), for `toJson` and `toYaml`.
     fn to_data(&self) -> Value;
+    /// Go's truth of the value: a struct or pointer is true; a map or slice type is true when
+    /// it is not empty.
+    fn is_true(&self) -> bool {
+        self.elements().is_none_or(|e| e.is_true())
+    }
     /// What an action prints when the value's pointer is a `fmt.Stringer` (Go's template
     /// printing takes the address of such a value; `fmt` inside other values does not).
     fn action_text(&self) -> Option<String> {
@@ -414,7 +419,7 @@ impl Value {
             Value::String(s) => !s.is_empty(),
             Value::List(l, _) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
-            Value::Object(_) => true,
+            Value::Object(o) => o.is_true(),
         }
     }
 }

@@ -466,6 +466,9 @@ impl Object for Files {
         }
         Value::Map(m)
     }
+    fn is_true(&self) -> bool {
+        !self.0.is_empty()
+    }
     fn elements(&self) -> Option<Value> {
         let m = Map::default();
         for (k, v) in self.0.iter() {
