@@ -183,6 +183,7 @@ fn curated_cases() -> Vec<Case> {
         "{{ range $e := .Values.list }}{{ $e.k }}{{ end }}",
         "{{ with .Values.s }}{{ .x }}{{ end }}",
         "{{ ne .Values.s nil }} {{ eq nil nil }} {{ not nil }} {{ and nil 1 }}|{{ or nil 1 }} {{ print nil }} {{ html nil }}",
+        "{{ tpl \"a{{ tpl \\\"\\\" . }}b\" . }}|{{ tpl \"\" . }}|",
         // builtins
         "{{ len .Values.list }} {{ index .Values.list 1 }} {{ index .Values.m \"a\" }}",
         "{{ eq .Values.n 3.0 }} {{ ne .Values.s \"x\" }} {{ lt 1 2 }} {{ ge 2.5 .Values.f }}",

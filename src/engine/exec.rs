@@ -272,6 +272,23 @@ pub fn execute(
         .set
         .source(&tree.parse_name)
         .unwrap_or_else(|| Arc::from(""));
+    execute_tree(ctx, tree, source, data, out)
+}
+
+/// Runs a parsed tree itself (not whatever its name resolves to in the set), as Go's
+/// `Template.Execute` runs the template object it is called on: `tpl` of an empty text runs
+/// the empty text even when a template of the same name exists.
+///
+/// # Errors
+/// Go's execution errors, with their context.
+pub fn execute_tree(
+    ctx: &mut Context<'_>,
+    tree: Arc<Tree>,
+    source: Arc<str>,
+    data: &Value,
+    out: &mut String,
+) -> Result<(), ExecError> {
+    let name = tree.name.clone();
     if ctx.depth >= ctx.limits.max_depth {
         return Err(ExecError(format!(
             "template: {name}: exceeded maximum template depth ({})",

@@ -541,10 +541,18 @@ fn int64(i: i64) -> Value {
 
 /// The elements of a slice argument; `what` makes Sprig's message for other kinds, and nil
 /// fails as Go does when Sprig asks `reflect.TypeOf(nil)` for its kind.
-fn elements(v: &Value, what: impl FnOnce(&str) -> String) -> Result<&[Value], String> {
+fn elements(
+    v: &Value,
+    what: impl FnOnce(&str) -> String,
+) -> Result<std::borrow::Cow<'_, [Value]>, String> {
     match v {
-        Value::List(items, _) => Ok(items),
+        Value::List(items, _) => Ok(std::borrow::Cow::Borrowed(&items[..])),
         Value::Nil => Err(NIL_DEREF.into()),
+        // a Go slice type with methods (`.Capabilities.APIVersions`) is still a slice
+        Value::Object(o) if o.kind_name() == "slice" => match o.elements() {
+            Some(Value::List(items, _)) => Ok(std::borrow::Cow::Owned(items.to_vec())),
+            _ => Err(what(o.kind_name())),
+        },
         other => Err(what(other.kind_name())),
     }
 }
@@ -591,7 +599,7 @@ fn prepend(args: &[Value], _: &mut Context<'_>) -> Res {
     let items = elements(&args[0], |k| format!("Cannot prepend on type {k}"))?;
     let mut out = Vec::with_capacity(items.len() + 1);
     out.push(args[1].clone());
-    out.extend_from_slice(items);
+    out.extend_from_slice(&items);
     Ok(interface_list(out))
 }
 
@@ -625,7 +633,7 @@ fn reverse(args: &[Value], _: &mut Context<'_>) -> Res {
 fn uniq(args: &[Value], _: &mut Context<'_>) -> Res {
     let items = elements(&args[0], |k| format!("Cannot find uniq on type {k}"))?;
     let mut out: Vec<Value> = Vec::new();
-    for item in items {
+    for item in items.iter() {
         if !out.iter().any(|o| deep_equal(item, o)) {
             out.push(item.clone());
         }
@@ -690,7 +698,7 @@ fn must_slice(args: &[Value], _: &mut Context<'_>) -> Res {
 fn concat(args: &[Value], _: &mut Context<'_>) -> Res {
     let mut out = Vec::new();
     for arg in args {
-        out.extend_from_slice(elements(arg, |k| {
+        out.extend_from_slice(&elements(arg, |k| {
             format!("Cannot concat type {k} as list")
         })?);
     }

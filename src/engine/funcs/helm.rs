@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::{Registry, Ty};
-use crate::engine::exec::{BUILTINS, Context, ParsedText, TemplateSet, execute};
+use crate::engine::exec::{BUILTINS, Context, ParsedText, TemplateSet, execute, execute_tree};
 use crate::engine::json::{self, MarshalOptions};
 use crate::engine::lex::go_quote;
 use crate::engine::parse::Tree;
@@ -314,7 +314,19 @@ fn tpl(args: &[Value], ctx: &mut Context<'_>) -> Result<Value, String> {
         lookup: ctx.lookup,
     };
     let mut out = String::new();
-    let result = execute(&mut inner, TPL_NAME, &args[1], &mut out);
+    // the text's own tree runs, even when it is empty and the name resolves to another
+    let main = parsed
+        .trees
+        .last()
+        .map(Arc::clone)
+        .ok_or("tpl text without a tree")?;
+    let result = execute_tree(
+        &mut inner,
+        main,
+        Arc::clone(&parsed.source),
+        &args[1],
+        &mut out,
+    );
     ctx.includes = inner.includes;
     result.map_err(|e| {
         format!(
