@@ -13,6 +13,7 @@
 //!
 //! Pure: bytes in, chart out. Reading directories is `crate::source::local`'s business.
 
+use crate::engine::yaml::parse::number_for_string_field;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -1461,7 +1462,7 @@ impl Decoder {
         match v {
             Value::Null => {}
             Value::String(s) => *out = s.clone(),
-            Value::Number(n) => *out = go_number_string(n),
+            Value::Number(n) => *out = number_for_string_field(n),
             Value::Bool(b) => *out = b.to_string(),
             _ => self.mismatch(v, at, "string"),
         }
@@ -1892,60 +1893,6 @@ fn parse_rfc3339(value: &str) -> Result<(), String> {
         return Err(format!("parsing time {}: day out of range", quote(value)));
     }
     Ok(())
-}
-
-/// A YAML number decoded where Go wants a string: sigs.k8s.io/yaml formats integers with
-/// `FormatInt` and floats with `FormatFloat(f, 'g', -1, 32)`. The YAML reader hands numbers
-/// over as float64, so an integral value is taken for an integer.
-fn go_number_string(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64() {
-        return i.to_string();
-    }
-    if let Some(u) = n.as_u64() {
-        return u.to_string();
-    }
-    let f = n.as_f64().unwrap_or(0.0);
-    if f.fract() == 0.0 && f.abs() < 9.2e18 && !(f == 0.0 && f.is_sign_negative()) {
-        return (f as i64).to_string();
-    }
-    format_float32_g(f)
-}
-
-/// `strconv.FormatFloat(f, 'g', -1, 32)`.
-fn format_float32_g(f: f64) -> String {
-    let x = f as f32;
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // Rust's `{:e}` gives the shortest digits that round-trip, as Go's shortest mode does.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let sign = if x < 0.0 { "-" } else { "" };
-    if !(-4..6).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        let dot = if rest.is_empty() { "" } else { "." };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.abs());
-    }
-    let point = exp + 1;
-    if point <= 0 {
-        let zeros = "0".repeat((-point) as usize);
-        format!("{sign}0.{zeros}{digits}")
-    } else if point as usize >= digits.len() {
-        let zeros = "0".repeat(point as usize - digits.len());
-        format!("{sign}{digits}{zeros}")
-    } else {
-        let (int, frac) = digits.split_at(point as usize);
-        format!("{sign}{int}.{frac}")
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3988,7 +3935,11 @@ mod tests {
             (1.5e-7, "1.5e-07"),
             (1.1, "1.1"),
         ] {
-            assert_eq!(format_float32_g(f), want, "{f}");
+            assert_eq!(
+                crate::engine::yaml::parse::go_format_float32(f),
+                want,
+                "{f}"
+            );
         }
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! Pure: the render map and the CRD files arrive as values.
 
+use crate::engine::yaml::parse::number_for_string_field;
 use crate::engine::yaml::parse::yaml_to_json;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -688,88 +689,10 @@ fn decode_string(v: &Value, field: &str, slot: &mut String) -> Result<(), String
         Value::Null => {}
         Value::String(s) => *slot = s.clone(),
         Value::Bool(b) => *slot = b.to_string(),
-        Value::Number(n) => *slot = scalar_number_text(n),
+        Value::Number(n) => *slot = number_for_string_field(n),
         _ => return Err(type_error(v, field, "string")),
     }
     Ok(())
-}
-
-/// The text `sigs.k8s.io/yaml` gives a YAML number aimed at a string field: integers in
-/// decimal, floats as Go's `strconv.FormatFloat(f, 'g', -1, 32)`. The YAML reader hands numbers
-/// over as float64, so an integral value is taken for a YAML integer.
-fn scalar_number_text(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64() {
-        return i.to_string();
-    }
-    if let Some(u) = n.as_u64() {
-        return u.to_string();
-    }
-    let f = n.as_f64().unwrap_or(0.0);
-    if f == 0.0 && f.is_sign_negative() {
-        // Only a YAML float can be negative zero.
-        return "-0".to_string();
-    }
-    if f.fract() == 0.0 && f.abs() < 9.223_372_036_854_776e18 {
-        return (f as i64).to_string();
-    }
-    go_format_float32_g(f)
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 32)` for finite values.
-fn go_format_float32_g(f: f64) -> String {
-    let x = f as f32;
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    if x.is_nan() {
-        return "NaN".to_string();
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits: `-1.2345679e8`.
-    let e = format!("{x:e}");
-    let (neg, e) = match e.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, e.as_str()),
-    };
-    let (mant, exp) = e.split_once('e').unwrap_or((e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    // Shortest formatting decides between %e and %f with precision 6.
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        out.push_str(&format!("{:02}", exp.abs()));
-    } else if exp < 0 {
-        out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else {
-        let int_len = exp as usize + 1;
-        if digits.len() <= int_len {
-            out.push_str(&digits);
-            for _ in digits.len()..int_len {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
-        }
-    }
-    out
 }
 
 fn decode_head(v: &Value) -> Result<Head, String> {

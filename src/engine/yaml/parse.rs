@@ -3280,7 +3280,7 @@ fn utf8_width(b: u8) -> usize {
 }
 
 /// `strconv.FormatFloat(f, 'g', -1, 32)`.
-fn go_format_float32(f: f64) -> String {
+pub fn go_format_float32(f: f64) -> String {
     if f.is_nan() {
         return "NaN".to_string();
     }
@@ -3297,17 +3297,29 @@ fn go_format_float32(f: f64) -> String {
 
 /// `strconv.FormatFloat(f, 'g', -1, 64)`.
 fn go_format_float64(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_string();
+    crate::engine::value::format_float(f)
+}
+
+/// The text sigs.k8s.io/yaml gives a YAML number decoded into a Go string field (`version: 1.0`
+/// in `Chart.yaml`, a number in a manifest's `kind`): integers in decimal, floats as
+/// `strconv.FormatFloat(f, 'g', -1, 32)`. Numbers arrive as float64, so an integral value is
+/// taken for a YAML integer.
+pub fn number_for_string_field(n: &serde_json::Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
     }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".to_string()
-        } else {
-            "-Inf".to_string()
-        };
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
     }
-    go_format_g(&format!("{f:e}"))
+    let f = n.as_f64().unwrap_or(0.0);
+    if f == 0.0 && f.is_sign_negative() {
+        // only a YAML float can be negative zero
+        return "-0".to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 9.223_372_036_854_776e18 {
+        return (f as i64).to_string();
+    }
+    go_format_float32(f)
 }
 
 /// Go's shortest `%g` (`strconv.FormatFloat(x, 'g', -1, n)`) from Rust's shortest `{:e}` text
