@@ -70,7 +70,7 @@ fn main() {
     ratios.sort_by(f64::total_cmp);
     let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
     println!(
-        "\n{} of {} renders agree with Helm; median speed ratio over identical renders: {median:.1}x (engine faster)",
+        "\n{} of {} renders agree with Helm; median Helm-time / engine-time over identical renders: {median:.1}x",
         corpus::agreeing(&outcomes),
         outcomes.len()
     );

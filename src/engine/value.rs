@@ -350,6 +350,16 @@ impl Value {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v))
     }
 
+    /// [`Value::from_json`] of a JSON object, without wrapping (copying) it into a
+    /// `serde_json::Value` first.
+    pub fn from_json_object(m: &serde_json::Map<String, serde_json::Value>) -> Map {
+        Map::new(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                .collect(),
+        )
+    }
+
     fn from_json_level(v: &serde_json::Value) -> Self {
         match v {
             serde_json::Value::Null => Value::Nil,

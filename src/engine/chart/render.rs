@@ -156,10 +156,7 @@ impl ParsedChart {
         limits: Limits,
         lookup: Option<&dyn Lookup>,
     ) -> Result<BTreeMap<String, String>, String> {
-        let values = match Value::from_json(&serde_json::Value::Object(values.clone())) {
-            Value::Map(m) => Value::Map(m.as_type(MapType::Values)),
-            other => other,
-        };
+        let values = Value::Map(Value::from_json_object(values).as_type(MapType::Values));
         let shared = (release_value(release), capabilities_value(capabilities));
         let mut by_file = BTreeMap::new();
         let mut roots = Vec::new();
