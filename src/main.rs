@@ -1,5 +1,6 @@
-//! The `helm-operator` command: `run` (the controller manager), `crds` (print or write the CRDs)
-//! and `version`. The only place that uses `anyhow`.
+//! The `helm-operator` command: `run` (the controller manager), `template` (render a chart as
+//! `helm template` does), `crds` (print or write the CRDs) and `version`. The only place that
+//! uses `anyhow`.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -40,8 +41,69 @@ enum Commands {
         #[arg(long, value_enum, default_value = "yaml")]
         format: CrdFormat,
     },
+    /// Render a chart locally and print the manifests, as `helm template` does.
+    Template(Box<TemplateArgs>),
     /// Print the version, git commit and rustc version.
     Version,
+}
+
+/// The flags of `template`, named as `helm template` names them.
+#[derive(Args, Debug)]
+struct TemplateArgs {
+    /// The chart: a directory or a `.tgz` archive.
+    chart: PathBuf,
+    /// Values files (`-` reads standard input); later files win.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    values: Vec<String>,
+    /// Values as `key=value` pairs (integers, booleans and `null` typed, `{a,b}` lists).
+    #[arg(long, value_name = "EXPR")]
+    set: Vec<String>,
+    /// Values as `key=value` pairs, every value a string.
+    #[arg(long, value_name = "EXPR")]
+    set_string: Vec<String>,
+    /// Values as `key=<JSON>` pairs, or whole JSON objects.
+    #[arg(long, value_name = "EXPR")]
+    set_json: Vec<String>,
+    /// Values read from files, as `key=path` pairs.
+    #[arg(long, value_name = "EXPR")]
+    set_file: Vec<String>,
+    /// One `key=value` pair whose value is taken verbatim.
+    #[arg(long, value_name = "EXPR")]
+    set_literal: Vec<String>,
+    /// The release name.
+    #[arg(long, default_value = "release-name")]
+    name: String,
+    /// The release namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    namespace: String,
+    /// The Kubernetes version templates see [default: v1.36.0].
+    #[arg(long, value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// Extra API versions templates see in `.Capabilities.APIVersions` (comma-separated or repeated).
+    #[arg(short = 'a', long, value_name = "GROUP/VERSION", value_delimiter = ',')]
+    api_versions: Vec<String>,
+    /// `yaml` prints what `helm template` prints; `json` prints Helm's render map
+    /// (`<chart>/templates/<file>` to text, NOTES.txt included).
+    #[arg(short = 'o', long, value_enum, default_value = "yaml")]
+    output: TemplateFormat,
+    /// Also print the CRDs of the charts' `crds/` directories.
+    #[arg(long)]
+    include_crds: bool,
+    /// Leave out test hooks.
+    #[arg(long)]
+    skip_tests: bool,
+    /// Leave out every hook.
+    #[arg(long)]
+    no_hooks: bool,
+}
+
+/// Output of `helm-operator template`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum TemplateFormat {
+    /// The manifests and hooks, as `helm template` prints them.
+    Yaml,
+    /// Helm's render map as one JSON object.
+    Json,
 }
 
 const LONG_VERSION: &str = concat!(
@@ -131,6 +193,24 @@ fn main() -> ExitCode {
             println!("helm-operator {LONG_VERSION}");
             ExitCode::SUCCESS
         }
+        Commands::Template(args) => match template(&args) {
+            Ok(out) => {
+                use std::io::Write as _;
+                let mut stdout = std::io::stdout().lock();
+                match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("Error: writing the output: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+            Err(message) => {
+                eprintln!("Error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         Commands::Crds {
             format: CrdFormat::Markdown,
             ..
@@ -178,6 +258,113 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `helm template`: the output, or Helm's message for the first failure.
+fn template(args: &TemplateArgs) -> Result<String, String> {
+    use helm_operator::engine::chart::install::{
+        InstallOptions, ValueSources, merge_user_values, render_install,
+    };
+    use helm_operator::engine::chart::load::{LoadLimits, load_archive};
+    use helm_operator::engine::chart::manifests::{TemplateOptions, helm_template_output};
+    use helm_operator::engine::chart::objects::Capabilities;
+    use helm_operator::engine::chart::render::ReleaseInfo;
+
+    let mut capabilities = match &args.kube_version {
+        Some(v) => Capabilities::for_kube_version(v)
+            .map_err(|e| format!("invalid kube version '{v}': {e}"))?,
+        None => Capabilities::default(),
+    };
+    capabilities
+        .api_versions
+        .extend(args.api_versions.iter().cloned());
+    let limits = LoadLimits::default();
+    let path = &args.chart;
+    let meta = std::fs::metadata(path)
+        .map_err(|_| format!("path {:?} not found", path.display().to_string()))?;
+    let chart = if meta.is_dir() {
+        helm_operator::source::local::load_dir(path, &limits)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| go_io_error("read", path, &e))?;
+        load_archive(&bytes, &limits)
+    }
+    .map_err(|e| e.to_string())?;
+    let sources = ValueSources {
+        files: args.values.clone(),
+        set_json: args.set_json.clone(),
+        set: args.set.clone(),
+        set_string: args.set_string.clone(),
+        set_file: args.set_file.clone(),
+        set_literal: args.set_literal.clone(),
+    };
+    let user_values = merge_user_values(&sources, &mut read_values_file)?;
+    let release = ReleaseInfo {
+        name: args.name.clone(),
+        namespace: args.namespace.clone(),
+        ..ReleaseInfo::default()
+    };
+    let installed = render_install(
+        &chart,
+        &user_values,
+        InstallOptions {
+            release: &release,
+            capabilities: &capabilities,
+            limits: helm_operator::engine::exec::Limits::default(),
+            lookup: None,
+            sub_notes: false,
+        },
+    )
+    .map_err(|e| {
+        if e.during_render() {
+            format!("{e}\n\nUse --debug flag to render out invalid YAML")
+        } else {
+            e.to_string()
+        }
+    })?;
+    Ok(match args.output {
+        TemplateFormat::Yaml => helm_template_output(
+            &installed.rendered,
+            TemplateOptions {
+                include_crds: args.include_crds,
+                skip_tests: args.skip_tests,
+                disable_hooks: args.no_hooks,
+            },
+        ),
+        TemplateFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&installed.render_map)
+                .map_err(|e| format!("encoding the render map: {e}"))?;
+            text.push('\n');
+            text
+        }
+    })
+}
+
+/// Reads a `-f` or `--set-file` file (`-` is standard input), with Go's error wording.
+fn read_values_file(path: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let bytes = if path.trim() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("read /dev/stdin: {e}"))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| go_io_error("open", std::path::Path::new(path), &e))?
+    };
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Go's `*PathError` text: `open x.yaml: no such file or directory`.
+fn go_io_error(op: &str, path: &std::path::Path, e: &std::io::Error) -> String {
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => {
+            return format!("read {}: is a directory", path.display());
+        }
+        _ => e.to_string(),
+    };
+    format!("{op} {}: {why}", path.display())
 }
 
 fn write_crds(output_dir: Option<PathBuf>) -> anyhow::Result<()> {

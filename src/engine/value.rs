@@ -347,7 +347,7 @@ impl Value {
     /// `float64`, objects `map[string]interface {}`, arrays `[]interface {}`.
     pub fn from_json(v: &serde_json::Value) -> Self {
         // documents nested thousands deep are valid YAML; grow the stack rather than overflow
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v))
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v, false))
     }
 
     /// [`Value::from_json`] of a JSON object, without wrapping (copying) it into a
@@ -360,20 +360,38 @@ impl Value {
         )
     }
 
-    fn from_json_level(v: &serde_json::Value) -> Self {
+    /// Converts a chart's values, which hold Go's `int64` where `--set` parsed an integer:
+    /// a `serde_json` integer becomes `int64`, a float `float64` (YAML and JSON documents give
+    /// only floats, as Helm decodes them); otherwise as [`Value::from_json`].
+    pub fn from_values_json(v: &serde_json::Value) -> Self {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v, true))
+    }
+
+    /// [`Value::from_values_json`] of a JSON object, without wrapping (copying) it first.
+    pub fn from_values_json_object(m: &serde_json::Map<String, serde_json::Value>) -> Map {
+        Map::new(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::from_values_json(v)))
+                .collect(),
+        )
+    }
+
+    fn from_json_level(v: &serde_json::Value, keep_ints: bool) -> Self {
+        let nested = |v: &serde_json::Value| {
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v, keep_ints))
+        };
         match v {
             serde_json::Value::Null => Value::Nil,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) if keep_ints => Value::Int(i, IntKind::Int64),
+                _ => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
             serde_json::Value::String(s) => Value::string(s.as_str()),
-            serde_json::Value::Array(items) => {
-                Value::list(items.iter().map(Value::from_json).collect())
+            serde_json::Value::Array(items) => Value::list(items.iter().map(nested).collect()),
+            serde_json::Value::Object(m) => {
+                Value::map(m.iter().map(|(k, v)| (k.clone(), nested(v))).collect())
             }
-            serde_json::Value::Object(m) => Value::map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
-                    .collect(),
-            ),
         }
     }
 

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub mod install;
 pub mod load;
 pub mod manifests;
 pub mod objects;

@@ -94,21 +94,97 @@ impl Default for Capabilities {
 }
 
 impl Capabilities {
-    /// The major and minor version numbers as Helm reports them (`"1"`, `"36"`).
-    fn major_minor(&self) -> (String, String) {
-        let v = self.kube_version.trim_start_matches('v');
-        let mut parts = v.split(['.', '-', '+']);
-        (
-            parts.next().unwrap_or_default().to_owned(),
-            parts.next().unwrap_or_default().to_owned(),
-        )
+    /// Helm's default capabilities with the Kubernetes version `--kube-version` gives, parsed as
+    /// Helm's `ParseKubeVersion` parses it (`1.30`, `v1.30.2`, `1.30.2-gke.100` are accepted).
+    ///
+    /// # Errors
+    /// The version parser's message (`could not parse "x" as version`, ...).
+    pub fn for_kube_version(text: &str) -> Result<Self, String> {
+        parse_kube_version(text)?;
+        let version = if text.starts_with('v') {
+            text.to_owned()
+        } else {
+            format!("v{text}")
+        };
+        Ok(Self {
+            kube_version: version,
+            ..Self::default()
+        })
     }
+
+    /// The version without vendor suffixes (`v1.30.2` for `v1.30.2-gke.100`), as the chart's
+    /// `kubeVersion` constraint is checked against it and `{{ .Capabilities.KubeVersion }}`
+    /// prints it.
+    pub fn normalized_kube_version(&self) -> String {
+        parse_kube_version(&self.kube_version)
+            .map_or_else(|_| self.kube_version.clone(), |v| v.normalized)
+    }
+}
+
+/// A Kubernetes version read by `k8s.io/apimachinery`'s generic version parser.
+struct ParsedKubeVersion {
+    normalized: String,
+    major: String,
+    minor: String,
+}
+
+/// `version.ParseGeneric`: at least two dot-separated numbers after an optional `v`, the first
+/// without a leading zero; anything after the numbers is ignored.
+fn parse_kube_version(text: &str) -> Result<ParsedKubeVersion, String> {
+    let quoted = crate::engine::gostr::quote(text);
+    let rest = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let rest = rest.strip_prefix('v').unwrap_or(rest);
+    let end = rest
+        .char_indices()
+        .scan(false, |after_dot, (i, c)| match c {
+            '0'..='9' => {
+                *after_dot = false;
+                Some(Some(i + 1))
+            }
+            '.' if !*after_dot && rest[i + 1..].starts_with(|c: char| c.is_ascii_digit()) => {
+                *after_dot = true;
+                Some(None)
+            }
+            _ => None,
+        })
+        .flatten()
+        .last()
+        .ok_or_else(|| format!("could not parse {quoted} as version"))?;
+    // the pattern's trailing `(.*)*$` cannot cross a line break
+    if rest[end..].contains('\n') {
+        return Err(format!("could not parse {quoted} as version"));
+    }
+    let components: Vec<&str> = rest[..end].split('.').collect();
+    if components.len() < 2 {
+        return Err(format!("illegal version string {quoted}"));
+    }
+    let mut numbers = Vec::with_capacity(components.len());
+    for (i, comp) in components.iter().enumerate() {
+        let comp_quoted = crate::engine::gostr::quote(comp);
+        if i == 0 && comp.starts_with('0') && *comp != "0" {
+            return Err(format!(
+                "illegal zero-prefixed version component {comp_quoted} in {quoted}"
+            ));
+        }
+        let n: u64 = comp.parse().map_err(|_| {
+            format!(
+                "illegal non-numeric version component {comp_quoted} in {quoted}: strconv.ParseUint: parsing {comp_quoted}: value out of range"
+            )
+        })?;
+        numbers.push(n.to_string());
+    }
+    Ok(ParsedKubeVersion {
+        normalized: format!("v{}", numbers.join(".")),
+        major: numbers[0].clone(),
+        minor: numbers[1].clone(),
+    })
 }
 
 /// `.Capabilities.KubeVersion`.
 #[derive(Debug)]
 struct KubeVersion {
     version: String,
+    normalized: String,
     major: String,
     minor: String,
 }
@@ -122,21 +198,22 @@ impl Object for KubeVersion {
     }
     fn field(&self, name: &str) -> Option<Value> {
         Some(Value::string(match name {
-            "Version" | "GitVersion" | "String" => self.version.as_str(),
+            "Version" | "GitVersion" => self.version.as_str(),
+            "String" => self.normalized.as_str(),
             "Major" => self.major.as_str(),
             "Minor" => self.minor.as_str(),
             _ => return None,
         }))
     }
     fn action_text(&self) -> Option<String> {
-        Some(self.version.clone())
+        Some(self.normalized.clone())
     }
     fn fmt_go(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // the struct also holds the normalized version, which Go prints too
         write!(
             f,
             "{{{} {} {} {}}}",
-            self.version, self.version, self.major, self.minor
+            self.version, self.normalized, self.major, self.minor
         )
     }
     fn to_data(&self) -> Value {
@@ -295,12 +372,17 @@ impl Object for CapabilitiesObject {
 
 /// `.Capabilities` for templates.
 pub fn capabilities_value(caps: &Capabilities) -> Value {
-    let (major, minor) = caps.major_minor();
+    let parsed = parse_kube_version(&caps.kube_version).unwrap_or_else(|_| ParsedKubeVersion {
+        normalized: caps.kube_version.clone(),
+        major: String::new(),
+        minor: String::new(),
+    });
     Value::object(CapabilitiesObject {
         kube: Value::object(KubeVersion {
             version: caps.kube_version.clone(),
-            major,
-            minor,
+            normalized: parsed.normalized,
+            major: parsed.major,
+            minor: parsed.minor,
         }),
         apis: Value::object(VersionSet(caps.api_versions.clone())),
         helm: Value::object(HelmVersion),

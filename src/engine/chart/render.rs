@@ -156,7 +156,7 @@ impl ParsedChart {
         limits: Limits,
         lookup: Option<&dyn Lookup>,
     ) -> Result<BTreeMap<String, String>, String> {
-        let values = Value::Map(Value::from_json_object(values).as_type(MapType::Values));
+        let values = Value::Map(Value::from_values_json_object(values).as_type(MapType::Values));
         let shared = (release_value(release), capabilities_value(capabilities));
         let mut by_file = BTreeMap::new();
         let mut roots = Vec::new();

@@ -944,6 +944,21 @@ fn syntax(c: u8, context: &str) -> String {
     format!("invalid character {shown} {context}")
 }
 
+/// `json.Unmarshal` of a whole document into a `map[string]interface{}` (numbers as `float64`),
+/// as `--set-json '{...}'` decodes its object form. The error is only a reason; Helm words the
+/// message itself.
+pub fn unmarshal_object(text: &str) -> Result<Object, String> {
+    let (value, used) = decode_json(text)?;
+    if !text.as_bytes()[used..].iter().all(|c| is_json_space(*c)) {
+        return Err("invalid character after top-level value".to_owned());
+    }
+    match value {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Object::new()),
+        _ => Err("json: cannot unmarshal a non-object into a map".to_owned()),
+    }
+}
+
 /// `json.NewDecoder(strings.NewReader(text)).Decode(&v)` into an `interface{}`: the value (numbers
 /// as `float64`) and `InputOffset()`, the bytes the decoder consumed. A scalar at the top level
 /// ends before the first byte that cannot continue it; that byte is not consumed.

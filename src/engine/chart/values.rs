@@ -109,13 +109,15 @@ pub fn validate_schemas(chart: &Chart, values: &JsonMap<String, Json>) -> Result
 // ---------------------------------------------------------------------------------------------
 // Go values with reference semantics
 
-/// A decoded value as Go holds it: `float64` numbers, `[]interface{}` lists (never mutated in
+/// A decoded value as Go holds it: `float64` numbers (`int64` from `--set`), `[]interface{}` lists (never mutated in
 /// this pipeline, so shared freely) and `map[string]interface{}` maps (shared and mutable).
 #[derive(Clone, Debug)]
 enum GV {
     Null,
     Bool(bool),
     Num(f64),
+    /// `int64`, which only `--set` produces.
+    Int(i64),
     Str(Rc<str>),
     List(Rc<Vec<GV>>),
     Map(GMap),
@@ -130,7 +132,10 @@ impl GV {
         match v {
             Json::Null => GV::Null,
             Json::Bool(b) => GV::Bool(*b),
-            Json::Number(n) => GV::Num(n.as_f64().unwrap_or(0.0)),
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => GV::Int(i),
+                None => GV::Num(n.as_f64().unwrap_or(0.0)),
+            },
             Json::String(s) => GV::Str(Rc::from(s.as_str())),
             Json::Array(items) => GV::List(Rc::new(items.iter().map(GV::from_json).collect())),
             Json::Object(m) => GV::Map(GMap::from_json(m)),
@@ -142,6 +147,7 @@ impl GV {
             GV::Null => Json::Null,
             GV::Bool(b) => Json::Bool(*b),
             GV::Num(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            GV::Int(i) => Json::Number((*i).into()),
             GV::Str(s) => Json::String(s.to_string()),
             GV::List(items) => Json::Array(items.iter().map(GV::to_json).collect()),
             GV::Map(m) => Json::Object(m.to_json()),
@@ -174,7 +180,7 @@ impl GV {
 
     /// The engine's value, for Go's `fmt` formatting.
     fn to_go(&self) -> GoValue {
-        GoValue::from_json(&self.to_json())
+        GoValue::from_values_json(&self.to_json())
     }
 }
 

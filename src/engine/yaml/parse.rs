@@ -130,7 +130,8 @@ fn go_is_space(c: char) -> bool {
 }
 
 /// Helm's `MergeMaps(a, b)`: nested maps merge, anything else from `b` replaces.
-fn merge_maps(a: &mut Map<String, Value>, b: Map<String, Value>) {
+/// Helm's `loader.MergeMaps`: `b` over `a`, maps merged recursively, anything else replaced.
+pub fn merge_maps(a: &mut Map<String, Value>, b: Map<String, Value>) {
     for (k, v) in b {
         match (a.get_mut(&k), v) {
             (Some(Value::Object(old)), Value::Object(new)) => merge_maps(old, new),
