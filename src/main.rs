@@ -197,7 +197,10 @@ fn main() -> ExitCode {
             Ok(out) => {
                 use std::io::Write as _;
                 let mut stdout = std::io::stdout().lock();
-                match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+                match stdout
+                    .write_all(out.as_bytes())
+                    .and_then(|()| stdout.flush())
+                {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                     Err(e) => {

@@ -378,7 +378,9 @@ impl Value {
 
     fn from_json_level(v: &serde_json::Value, keep_ints: bool) -> Self {
         let nested = |v: &serde_json::Value| {
-            stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v, keep_ints))
+            stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+                Self::from_json_level(v, keep_ints)
+            })
         };
         match v {
             serde_json::Value::Null => Value::Nil,

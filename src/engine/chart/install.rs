@@ -68,7 +68,8 @@ pub fn merge_user_values(
         }
     }
     for expr in &sources.set {
-        strvals::parse_set(expr, &mut base).map_err(|e| format!("failed parsing --set data: {e}"))?;
+        strvals::parse_set(expr, &mut base)
+            .map_err(|e| format!("failed parsing --set data: {e}"))?;
     }
     for expr in &sources.set_string {
         strvals::parse_set_string(expr, &mut base)
@@ -99,14 +100,16 @@ pub enum InstallError {
     MissingDependencies(Vec<String>),
     /// The release name is not a DNS-1123 subdomain of at most 53 characters.
     #[error(
-        "release name {0:?}: invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
+        "release name check failed: release name {0:?}: invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
     )]
     InvalidReleaseName(String),
     /// Coalescing or schema validation refused the values.
     #[error("{0}")]
     Values(#[from] ValuesError),
     /// The chart's `kubeVersion` does not admit the cluster's version.
-    #[error("chart requires kubeVersion: {required} which is incompatible with Kubernetes {actual}")]
+    #[error(
+        "chart requires kubeVersion: {required} which is incompatible with Kubernetes {actual}"
+    )]
     KubeVersion {
         /// The chart's constraint.
         required: String,
@@ -127,7 +130,9 @@ impl InstallError {
     pub fn during_render(&self) -> bool {
         matches!(
             self,
-            InstallError::KubeVersion { .. } | InstallError::Template(_) | InstallError::Manifest(_)
+            InstallError::KubeVersion { .. }
+                | InstallError::Template(_)
+                | InstallError::Manifest(_)
         )
     }
 }
@@ -274,11 +279,7 @@ pub fn crd_files(chart: &Chart) -> Vec<(String, Vec<u8>)> {
             }
         }
         for sub in &chart.dependencies {
-            walk(
-                sub,
-                &format!("{prefix}charts/{}/", sub.metadata.name),
-                out,
-            );
+            walk(sub, &format!("{prefix}charts/{}/", sub.metadata.name), out);
         }
     }
     let mut out = Vec::new();
