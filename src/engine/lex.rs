@@ -379,6 +379,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn scan_alphanumeric(&mut self) {
+        // identifiers are almost always ASCII: skip those bytes without decoding characters
+        let ascii = self.input.as_bytes()[self.pos..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        self.pos += ascii;
         while self.peek().is_some_and(is_alphanumeric) {
             self.next();
         }
