@@ -197,7 +197,8 @@ pub fn lex(input: &str, keep_comments: bool) -> Vec<Token<'_>> {
         line: 1,
         start_line: 1,
         paren_depth: 0,
-        tokens: Vec::new(),
+        // templates average a token per dozen bytes or so; growing from empty costs copies
+        tokens: Vec::with_capacity(input.len() / 12 + 4),
         keep_comments,
     };
     l.run();

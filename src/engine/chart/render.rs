@@ -69,7 +69,11 @@ fn template_files(chart: &Chart, full_path: &str, files: &mut Vec<(String, Strin
         if chart.is_library() && !base.starts_with('_') {
             continue;
         }
-        files.push((name, String::from_utf8_lossy(&template.data).into_owned()));
+        let text = match std::str::from_utf8(&template.data) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(&template.data).into_owned(),
+        };
+        files.push((name, text));
     }
 }
 
