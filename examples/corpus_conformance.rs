@@ -7,6 +7,8 @@
 
 #[path = "../tests/common/corpus.rs"]
 mod corpus;
+#[path = "../tests/common/oracle.rs"]
+mod oracle;
 
 use std::path::PathBuf;
 

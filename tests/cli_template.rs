@@ -9,9 +9,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -121,30 +120,13 @@ fn ours(args: &[String]) -> Result<String, String> {
 
 /// Real Helm's answers, one per input, from one Python process.
 fn oracle(python: &Path, inputs: &[Value]) -> Vec<Result<Value, String>> {
-    let script = common::repo_root().join("tests/oracle/template.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the Helm oracle");
-    let mut stdin = child.stdin.take().unwrap();
-    let text: String = inputs.iter().map(|i| format!("{i}\n")).collect();
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let answers: Vec<Result<Value, String>> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|line| {
-            let v: Value = serde_json::from_str(&line.unwrap()).unwrap();
-            match v.get("error") {
-                Some(e) => Err(e.as_str().unwrap().to_owned()),
-                None => Ok(v["ok"].clone()),
-            }
+    common::oracle::run_oracle(python, "template.py", inputs)
+        .into_iter()
+        .map(|v| match v.get("error") {
+            Some(e) => Err(e.as_str().unwrap().to_owned()),
+            None => Ok(v["ok"].clone()),
         })
-        .collect();
-    writer.join().unwrap().unwrap();
-    assert!(child.wait().unwrap().success(), "the Helm oracle failed");
-    assert_eq!(answers.len(), inputs.len());
-    answers
+        .collect()
 }
 
 /// Packages a fixture chart with real Helm into `dir`, returning the archive.
@@ -242,11 +224,7 @@ fn failure_cases() -> Vec<(Case, bool)> {
 
 #[test]
 fn template_command_agrees_with_helm() {
-    let Some(python) = common::require(
-        TEST,
-        "the Helm oracle venv (helm_python)",
-        common::helm_python(),
-    ) else {
+    let Some(python) = common::helm_oracle(TEST) else {
         return;
     };
     let scratch = common::scratch_dir("cli-template");
@@ -454,21 +432,10 @@ fn template_command_takes_capabilities_from_flags() {
 #[test]
 fn template_command_renders_corpus_charts_as_helm_does() {
     let test = "template_command_renders_corpus_charts_as_helm_does";
-    let Some(shared) = common::shared_dir() else {
-        common::skip(
-            test,
-            "../shared (the chart corpus) is not beside the checkout",
-        );
+    let Some((corpus, python)) = common::corpus_and_oracle(test) else {
         return;
     };
-    let Some(python) = common::require(
-        test,
-        "the Helm oracle venv (helm_python)",
-        common::helm_python(),
-    ) else {
-        return;
-    };
-    let charts = shared.join("corpus/charts");
+    let charts = corpus.join("charts");
     let mut archives: Vec<PathBuf> = std::fs::read_dir(&charts)
         .expect("corpus charts")
         .map(|e| e.unwrap().path())

@@ -6,6 +6,7 @@
 //! prints the whole table.
 
 mod common;
+use common::oracle;
 #[path = "common/corpus.rs"]
 mod corpus;
 
@@ -14,21 +15,10 @@ use std::io::Write;
 #[test]
 fn corpus_charts_render_as_helm_renders_them_at_least_as_often_as_recorded() {
     let test = "corpus_charts_render_as_helm_renders_them_at_least_as_often_as_recorded";
-    let Some(shared) = common::shared_dir() else {
-        common::skip(
-            test,
-            "../shared (the chart corpus) is not beside the checkout",
-        );
+    let Some((corpus_dir, python)) = common::corpus_and_oracle(test) else {
         return;
     };
-    let Some(python) = common::require(
-        test,
-        "the Helm oracle venv (helm_python)",
-        common::helm_python(),
-    ) else {
-        return;
-    };
-    let outcomes = corpus::run(&shared.join("corpus"), &python);
+    let outcomes = corpus::run(&corpus_dir, &python);
     let agreeing = corpus::agreeing(&outcomes);
     let recorded: usize = std::fs::read_to_string(
         common::repo_root().join("tests/fixtures/corpus-conformance-pass-count.txt"),

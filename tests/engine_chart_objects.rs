@@ -104,11 +104,7 @@ fn write_chart(dir: &Path) {
 #[test]
 fn chart_objects_render_as_helm_renders_them() {
     let test = "chart_objects_render_as_helm_renders_them";
-    let Some(python) = common::require(
-        test,
-        "the Helm oracle venv (helm_python)",
-        common::helm_python(),
-    ) else {
+    let Some(python) = common::helm_oracle(test) else {
         return;
     };
     let dir = common::scratch_dir("engine-chart-objects").join("objs");

@@ -7,8 +7,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 
 use helm_operator::engine::exec::Limits;
 use helm_operator::engine::render::Templates;
@@ -39,38 +38,18 @@ enum Outcome {
 
 /// Renders every case with real Helm in one Python process.
 fn helm_render(python: &std::path::Path, cases: &[Case]) -> Vec<Outcome> {
-    let script = common::repo_root().join("tests/oracle/render.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the Helm oracle");
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = cases
+    let inputs: Vec<Json> = cases
         .iter()
-        .map(|c| json!({"template": c.template, "values": c.values}).to_string() + "\n")
+        .map(|c| json!({"template": c.template, "values": c.values}))
         .collect();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let outcomes: Vec<Outcome> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|line| {
-            let v: Json = serde_json::from_str(&line.expect("oracle output")).unwrap();
-            match (v.get("ok"), v.get("error")) {
-                (Some(Json::String(s)), _) => Outcome::Ok(s.clone()),
-                (_, Some(Json::String(e))) => Outcome::Error(e.clone()),
-                _ => panic!("unexpected oracle line {v}"),
-            }
+    common::oracle::run_oracle(python, "render.py", &inputs)
+        .into_iter()
+        .map(|v| match (v.get("ok"), v.get("error")) {
+            (Some(Json::String(s)), _) => Outcome::Ok(s.clone()),
+            (_, Some(Json::String(e))) => Outcome::Error(e.clone()),
+            _ => panic!("unexpected oracle line {v}"),
         })
-        .collect();
-    writer.join().unwrap().unwrap();
-    assert!(child.wait().unwrap().success(), "the Helm oracle failed");
-    assert_eq!(
-        outcomes.len(),
-        cases.len(),
-        "the oracle answered every case"
-    );
-    outcomes
+        .collect()
 }
 
 /// The top-level object Helm gives a one-template chart `c` rendered as release `rel` in `ns`.
@@ -462,11 +441,7 @@ fn random_template(rng: &mut Rng) -> String {
 #[test]
 fn curated_templates_render_exactly_as_helm_renders_them() {
     let test = "curated_templates_render_exactly_as_helm_renders_them";
-    let Some(python) = common::require(
-        test,
-        "the Helm oracle venv (helm_python)",
-        common::helm_python(),
-    ) else {
+    let Some(python) = common::helm_oracle(test) else {
         return;
     };
     let cases = curated_cases();
@@ -482,11 +457,7 @@ fn curated_templates_render_exactly_as_helm_renders_them() {
 #[test]
 fn generated_templates_render_exactly_as_helm_renders_them() {
     let test = "generated_templates_render_exactly_as_helm_renders_them";
-    let Some(python) = common::require(
-        test,
-        "the Helm oracle venv (helm_python)",
-        common::helm_python(),
-    ) else {
+    let Some(python) = common::helm_oracle(test) else {
         return;
     };
     let seed = std::env::var("ENGINE_DIFF_SEED")

@@ -6,9 +6,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use helm_operator::engine::chart::load::{LoadLimits, load_archive};
@@ -146,41 +144,23 @@ pub fn engine_render(case: &Case) -> (Rendered, f64) {
 
 /// Renders every case with real Helm in one Python process.
 pub fn helm_render(python: &Path, cases: &[Case]) -> Vec<(Rendered, f64)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/render_chart.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the Helm oracle");
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = cases
+    let inputs: Vec<serde_json::Value> = cases
         .iter()
-        .map(|c| {
-            serde_json::json!({"chart": c.chart, "values_file": c.values_file}).to_string() + "\n"
-        })
+        .map(|c| serde_json::json!({"chart": c.chart, "values_file": c.values_file}))
         .collect();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out: Vec<(Rendered, f64)> = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-            match (v.get("ok"), v.get("error")) {
-                (Some(serde_json::Value::Object(m)), _) => (
-                    Ok(m.iter()
-                        .map(|(k, t)| (k.clone(), t.as_str().unwrap_or_default().to_owned()))
-                        .collect()),
-                    v["ms"].as_f64().unwrap_or(0.0),
-                ),
-                (_, Some(e)) => (Err(e.as_str().unwrap_or_default().to_owned()), 0.0),
-                _ => panic!("unexpected oracle line {v}"),
-            }
+    crate::oracle::run_oracle(python, "render_chart.py", &inputs)
+        .into_iter()
+        .map(|v| match (v.get("ok"), v.get("error")) {
+            (Some(serde_json::Value::Object(m)), _) => (
+                Ok(m.iter()
+                    .map(|(k, t)| (k.clone(), t.as_str().unwrap_or_default().to_owned()))
+                    .collect()),
+                v["ms"].as_f64().unwrap_or(0.0),
+            ),
+            (_, Some(e)) => (Err(e.as_str().unwrap_or_default().to_owned()), 0.0),
+            _ => panic!("unexpected oracle line {v}"),
         })
-        .collect();
-    writer.join().unwrap().unwrap();
-    assert!(child.wait().unwrap().success(), "the Helm oracle failed");
-    assert_eq!(out.len(), cases.len(), "the oracle answered every case");
-    out
+        .collect()
 }
 
 /// The YAML structure of a rendered file with every string replaced, so files that differ only

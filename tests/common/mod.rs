@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod oracle;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -269,4 +271,22 @@ pub fn http_request(
 ) -> (u16, String, String) {
     try_http(port, method, path, content_type, body)
         .unwrap_or_else(|| panic!("no answer to {method} {path} on port {port}"))
+}
+
+/// The Helm oracle's Python (`helm_python`), or `None` after [`require`] said why.
+pub fn helm_oracle(test: &str) -> Option<PathBuf> {
+    require(test, "the Helm oracle venv (helm_python)", helm_python())
+}
+
+/// The chart corpus (`../shared/corpus`) and the Helm oracle's Python, or `None` after saying
+/// which is missing.
+pub fn corpus_and_oracle(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let Some(shared) = shared_dir() else {
+        skip(
+            test,
+            "../shared (the chart corpus) is not beside the checkout",
+        );
+        return None;
+    };
+    Some((shared.join("corpus"), helm_oracle(test)?))
 }
