@@ -7,7 +7,9 @@ Reads JSON lines {"chart": path to .tgz or dir, "values_file": path or null}. Fo
 chart is loaded once and the values file is read by Helm (values_from_yaml, the -f path); after
 one warm-up render, ITERATIONS renders are timed (release "rel" in namespace "ns"; Helm parses
 every template on each render, so this is its cheapest path). Writes one JSON line per case,
-{"median_ms": float, "rendered": {file: text}} or {"error": Helm's message}, then a final line
+{"median_ms": float, "rendered": {file: text}, "unstable": [files]} or {"error": Helm's message}
+("rendered" is the warm-up render; "unstable" lists the files the last render changed, that is
+random content such as generated passwords and certificates), then a final line
 {"rss_baseline_kib": int, "rss_peak_kib": int}: this process's peak resident set (ru_maxrss, KiB
 on Linux) right after importing helm_python (interpreter and Go runtime) and at the end."""
 import json, resource, statistics, sys, time
@@ -25,13 +27,15 @@ def time_case(case):
             with open(case["values_file"]) as f:
                 values = helm.values_from_yaml(f.read())
         with helm.Chart.load(case["chart"]) as chart:
-            rendered = chart.render(values, name="rel", namespace="ns")
+            rendered = last = chart.render(values, name="rel", namespace="ns")
             samples = []
             for _ in range(iterations):
                 start = time.perf_counter()
-                chart.render(values, name="rel", namespace="ns")
+                last = chart.render(values, name="rel", namespace="ns")
                 samples.append(time.perf_counter() - start)
-        return {"median_ms": statistics.median(samples) * 1000, "rendered": rendered}
+        unstable = sorted(k for k in rendered.keys() | last.keys() if rendered.get(k) != last.get(k))
+        return {"median_ms": statistics.median(samples) * 1000, "rendered": rendered,
+                "unstable": unstable}
     except Exception as e:  # Helm's error arrives as the exception text
         return {"error": str(e)}
 

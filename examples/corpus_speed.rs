@@ -7,16 +7,19 @@
 //!
 //! Two engine numbers per case, each the median of N renders after one warm-up, loading the
 //! archive excluded (Helm's timing excludes loading too):
-//! - cold: `render_install` with nothing cached (checks, values, schema, parse, render, split);
+//! - cold: `render_install` with nothing cached (install checks, values, schema, parse, render,
+//!   and the split into sorted manifests, which Helm's timed render does not include: Helm does
+//!   that later in an install);
 //! - cached parse: what the operator pays per render when its parsed-chart cache holds the chart
-//!   version (`prepare` + `validate_schemas` + `ParsedChart::render`).
+//!   version (`prepare` + `validate_schemas` + `ParsedChart::render`), with its stages.
 //!
 //! Helm's number comes from `benches/corpus_speed_helm.py` (one Python process for all cases,
 //! each chart loaded once, then the median of N `chart.render` calls: Helm parses every template
 //! on each render, so that is its cheapest path). The engine side runs in a child process (this
 //! example re-executed with `--engine-only`) so that both peak-memory figures describe a process
 //! that did nothing but render the corpus. Outputs are compared once per case, untimed, because
-//! the timing of a render that differs from Helm's would mean nothing.
+//! the timing of a render that differs from Helm's would mean nothing; files with random content
+//! are compared for presence only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
@@ -141,23 +144,6 @@ fn install(chart: &Chart, user: &Map<String, Value>) -> Result<RenderMap, String
         .map_err(|e| e.to_string())
 }
 
-/// A render from the parsed-chart cache: values and schema are per render, parsing is not.
-fn render_cached(
-    parsed: &ParsedChart,
-    chart: &Chart,
-    user: &Map<String, Value>,
-) -> Result<RenderMap, String> {
-    let (prepared, values) = prepare(chart, user).map_err(|e| e.to_string())?;
-    validate_schemas(&prepared, &values).map_err(|e| e.to_string())?;
-    parsed.render(
-        &values,
-        &release(),
-        &Capabilities::default(),
-        Limits::default(),
-        None,
-    )
-}
-
 /// The median, averaging the middle pair as Python's `statistics.median` does.
 fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
@@ -182,15 +168,77 @@ fn time_ms<T>(iterations: usize, mut f: impl FnMut() -> Result<T, String>) -> Re
     Ok(median(samples))
 }
 
-/// Both engine timings of one case: (cold, cached parse).
-fn engine_times(case: &Case, iterations: usize) -> Timed<(f64, f64)> {
+/// The engine's medians for one case, milliseconds.
+#[derive(Clone, Copy)]
+struct EngineTimes {
+    /// `render_install` with nothing cached.
+    cold: f64,
+    /// `prepare` + `validate_schemas` + `ParsedChart::render`, the chart parsed beforehand.
+    cached: f64,
+    /// The stages of the cached render, each its own median: values, schema, render.
+    prepare: f64,
+    schema: f64,
+    render: f64,
+    /// `ParsedChart::new` on the prepared chart, the stage the cache saves.
+    parse: f64,
+}
+
+/// One render from the parsed-chart cache, timed by stage: (prepare, schema, render) in ms; the
+/// output and the prepared chart are dropped inside the render stage, as a caller would.
+fn cached_stages(
+    parsed: &ParsedChart,
+    chart: &Chart,
+    user: &Map<String, Value>,
+) -> Result<[f64; 3], String> {
+    let start = Instant::now();
+    let (prepared, values) = prepare(chart, user).map_err(|e| e.to_string())?;
+    let prepared_at = Instant::now();
+    validate_schemas(&prepared, &values).map_err(|e| e.to_string())?;
+    let validated_at = Instant::now();
+    let rendered = parsed.render(
+        &values,
+        &release(),
+        &Capabilities::default(),
+        Limits::default(),
+        None,
+    )?;
+    drop(std::hint::black_box(rendered));
+    drop((prepared, values));
+    let ms = |from: Instant, to: Instant| (to - from).as_secs_f64() * 1000.0;
+    Ok([
+        ms(start, prepared_at),
+        ms(prepared_at, validated_at),
+        ms(validated_at, Instant::now()),
+    ])
+}
+
+/// The engine's timings of one case.
+fn engine_times(case: &Case, iterations: usize) -> Timed<EngineTimes> {
     let (chart, user) = load_case(case)?;
     let cold = time_ms(iterations, || install(&chart, &user))?;
     // the cache holds the chart as prepared (dependencies resolved, disabled ones dropped)
     let (prepared, _) = prepare(&chart, &user).map_err(|e| e.to_string())?;
+    let parse = time_ms(iterations, || ParsedChart::new(prepared.clone()))?;
     let parsed = ParsedChart::new(prepared)?;
-    let cached = time_ms(iterations, || render_cached(&parsed, &chart, &user))?;
-    Ok((cold, cached))
+    cached_stages(&parsed, &chart, &user)?; // the warm-up
+    let mut stages: [Vec<f64>; 3] = Default::default();
+    let mut totals = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let times = cached_stages(&parsed, &chart, &user)?;
+        totals.push(times.iter().sum());
+        for (samples, t) in stages.iter_mut().zip(times) {
+            samples.push(t);
+        }
+    }
+    let [prepare_ms, schema_ms, render_ms] = stages.map(median);
+    Ok(EngineTimes {
+        cold,
+        cached: median(totals),
+        prepare: prepare_ms,
+        schema: schema_ms,
+        render: render_ms,
+        parse,
+    })
 }
 
 /// A field of `/proc/self/status` in KiB (`VmRSS`, `VmHWM`), where the kernel provides it.
@@ -209,7 +257,14 @@ fn engine_only(corpus: &Path, iterations: usize) {
     let stdout = std::io::stdout();
     for case in cases(corpus) {
         let line = match engine_times(&case, iterations) {
-            Ok((cold, cached)) => json!({"cold_ms": cold, "cached_ms": cached}),
+            Ok(t) => json!({
+                "cold_ms": t.cold,
+                "cached_ms": t.cached,
+                "prepare_ms": t.prepare,
+                "schema_ms": t.schema,
+                "render_ms": t.render,
+                "parse_ms": t.parse,
+            }),
             Err(e) => json!({"error": e}),
         };
         let _ = writeln!(stdout.lock(), "{line}");
@@ -232,7 +287,7 @@ fn run_engine(
     corpus: &Path,
     count: usize,
     iterations: usize,
-) -> (Vec<Timed<(f64, f64)>>, Option<Memory>) {
+) -> (Vec<Timed<EngineTimes>>, Option<Memory>) {
     let output = std::env::current_exe().and_then(|exe| {
         Command::new(exe)
             .arg("--engine-only")
@@ -243,7 +298,10 @@ fn run_engine(
             .output()
     });
     let (stdout, status) = match output {
-        Ok(o) => (String::from_utf8_lossy(&o.stdout).into_owned(), o.status),
+        Ok(o) => (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            o.status.to_string(),
+        ),
         Err(e) => {
             let why = format!("could not start the engine process: {e}");
             return ((0..count).map(|_| Err(why.clone())).collect(), None);
@@ -261,7 +319,14 @@ fn run_engine(
             results.push(Err(e.as_str().unwrap_or_default().to_owned()));
         } else {
             let ms = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
-            results.push(Ok((ms("cold_ms"), ms("cached_ms"))));
+            results.push(Ok(EngineTimes {
+                cold: ms("cold_ms"),
+                cached: ms("cached_ms"),
+                prepare: ms("prepare_ms"),
+                schema: ms("schema_ms"),
+                render: ms("render_ms"),
+                parse: ms("parse_ms"),
+            }));
         }
     }
     results.truncate(count);
@@ -271,19 +336,31 @@ fn run_engine(
     (results, memory)
 }
 
+/// Helm's result for one case.
+struct HelmTimes {
+    /// The median render, milliseconds.
+    ms: f64,
+    /// The warm-up render.
+    rendered: RenderMap,
+    /// The files that changed between Helm's first and last render (random content).
+    unstable: BTreeSet<String>,
+}
+
 /// Runs the Helm side: every case in one Python process, cases fed on stdin.
 fn run_helm(
     python: &Path,
     cases: &[Case],
     iterations: usize,
-) -> (Vec<Timed<(f64, RenderMap)>>, Option<Memory>) {
+) -> (Vec<Timed<HelmTimes>>, Option<Memory>) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/corpus_speed_helm.py");
     let child = Command::new(python)
         .arg(script)
         .arg(iterations.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        // Helm logs coalescing warnings on every render of some charts: kept out of the table,
+        // shown only when the process fails
+        .stderr(Stdio::piped())
         .spawn();
     let mut child = match child {
         Ok(c) => c,
@@ -302,6 +379,14 @@ fn run_helm(
         if let Some(stdin) = stdin.as_mut() {
             let _ = stdin.write_all(input.as_bytes());
         }
+    });
+    let stderr = child.stderr.take();
+    let logger = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        }
+        text
     });
     let mut results = Vec::with_capacity(cases.len());
     let mut memory = None;
@@ -323,15 +408,38 @@ fn run_helm(
                             .collect()
                     })
                     .unwrap_or_default();
-                results.push(Ok((v["median_ms"].as_f64().unwrap_or(f64::NAN), rendered)));
+                let unstable = v["unstable"]
+                    .as_array()
+                    .map(|files| {
+                        files
+                            .iter()
+                            .filter_map(|f| f.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                results.push(Ok(HelmTimes {
+                    ms: v["median_ms"].as_f64().unwrap_or(f64::NAN),
+                    rendered,
+                    unstable,
+                }));
             }
         }
     }
     let _ = writer.join();
     let status = child.wait();
+    let log = logger.join().unwrap_or_default();
+    let failed = !status.as_ref().is_ok_and(|s| s.success());
+    let status = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+    if results.len() < cases.len() || failed {
+        let lines: Vec<&str> = log.lines().collect();
+        eprintln!("the Helm process failed ({status}); the end of its stderr:");
+        for line in &lines[lines.len().saturating_sub(20)..] {
+            eprintln!("  {line}");
+        }
+    }
     results.truncate(cases.len());
     while results.len() < cases.len() {
-        results.push(Err(format!("the Helm process ended early ({status:?})")));
+        results.push(Err(format!("the Helm process ended early ({status})")));
     }
     (results, memory)
 }
@@ -341,7 +449,8 @@ fn run_helm(
 enum Output {
     /// Same files, same bytes.
     Same,
-    /// Same files, same bytes in every file but those `nondeterministic.tsv` lists as random.
+    /// Same files, same bytes in every file but the random ones (listed in
+    /// `nondeterministic.tsv`, or changing between Helm's own renders).
     SameButRandom,
     Differs,
     /// One side failed or Helm did not run.
@@ -360,13 +469,13 @@ impl Output {
 }
 
 /// Compares two render maps, skipping the bytes (not the presence) of the random files.
-fn compare(ours: &RenderMap, helm: &RenderMap, random: Option<&BTreeSet<String>>) -> Output {
+fn compare(ours: &RenderMap, helm: &RenderMap, random: &BTreeSet<String>) -> Output {
     if !ours.keys().eq(helm.keys()) {
         return Output::Differs;
     }
     let mut skipped = false;
     for (name, text) in ours {
-        if random.is_some_and(|r| r.contains(name)) {
+        if random.contains(name) {
             skipped = true;
         } else if helm[name] != *text {
             return Output::Differs;
@@ -450,6 +559,213 @@ fn parse_args() -> Args {
     }
 }
 
+/// One case's row: both sides' results and how the outputs compare.
+struct Row<'a> {
+    case: &'a Case,
+    ours: &'a Timed<EngineTimes>,
+    helm: Option<&'a Timed<HelmTimes>>,
+    output: Output,
+}
+
+impl Row<'_> {
+    fn helm_ms(&self) -> Option<f64> {
+        self.helm?.as_ref().ok().map(|t| t.ms)
+    }
+
+    /// (cold, cached) Helm-time / engine-time ratios, when both sides rendered.
+    fn ratios(&self) -> Option<(f64, f64)> {
+        let (helm, ours) = (self.helm_ms()?, self.ours.as_ref().ok()?);
+        Some((helm / ours.cold, helm / ours.cached))
+    }
+
+    /// Whether the row's timings count: both rendered, and not into different outputs (a render
+    /// that differs from Helm's did different work).
+    fn counts(&self) -> bool {
+        self.ratios().is_some() && self.output != Output::Differs
+    }
+}
+
+/// Compares one case's outputs (once, untimed, in this process: the child only times).
+fn compare_case(
+    case: &Case,
+    ours: &Timed<EngineTimes>,
+    helm: Option<&Timed<HelmTimes>>,
+    random: &BTreeMap<String, BTreeSet<String>>,
+) -> Output {
+    let (Ok(_), Some(Ok(helm))) = (ours, helm) else {
+        return Output::Unknown;
+    };
+    // the corpus lists the random files of the default values; other values make other files
+    // random too, which Helm's own renders show by changing between runs
+    let mut random = random
+        .get(&format!("{}.tgz", case.name()))
+        .cloned()
+        .unwrap_or_default();
+    random.extend(helm.unstable.iter().cloned());
+    match load_case(case).and_then(|(chart, user)| install(&chart, &user)) {
+        Ok(ours_map) => compare(&ours_map, &helm.rendered, &random),
+        Err(_) => Output::Differs,
+    }
+}
+
+fn print_table(rows: &[Row<'_>]) {
+    println!(
+        "{:<68} {:<7} {:>10} {:>10} {:>10} {:>7} {:>7}  output",
+        "chart", "values", "cold ms", "cached ms", "Helm ms", "cold", "cached"
+    );
+    for row in rows {
+        let ours = row.ours.as_ref().ok();
+        let ratios = row.ratios();
+        println!(
+            "{:<68} {:<7} {:>10} {:>10} {:>10} {:>7} {:>7}  {}",
+            row.case.name(),
+            row.case.variant,
+            ms_cell(ours.map(|t| t.cold)),
+            ms_cell(ours.map(|t| t.cached)),
+            ms_cell(row.helm_ms()),
+            ratio_cell(ratios.map(|r| r.0)),
+            ratio_cell(ratios.map(|r| r.1)),
+            row.output.label()
+        );
+    }
+}
+
+/// The errors of both sides, the same message on many cases (a process that died) printed once.
+fn print_errors(rows: &[Row<'_>]) {
+    let mut by_message: Vec<(String, Vec<String>)> = Vec::new();
+    for row in rows {
+        let errors = [
+            ("engine", row.ours.as_ref().err()),
+            ("Helm", row.helm.and_then(|h| h.as_ref().err())),
+        ];
+        for (side, error) in errors {
+            let Some(e) = error else { continue };
+            let message = format!("{side}: {}", short(e));
+            let label = format!("{} ({})", row.case.name(), row.case.variant);
+            match by_message.iter_mut().find(|(m, _)| *m == message) {
+                Some((_, labels)) => labels.push(label),
+                None => by_message.push((message, vec![label])),
+            }
+        }
+    }
+    if by_message.is_empty() {
+        return;
+    }
+    println!("\nerrors (excluded from the ratios):");
+    for (message, labels) in &by_message {
+        match labels.as_slice() {
+            [one] => println!("  {one}: {message}"),
+            [first, rest @ ..] => println!("  {first} and {} more cases: {message}", rest.len()),
+            [] => {}
+        }
+    }
+}
+
+/// The cases where Helm is faster, with the engine's stages so the cause shows.
+fn print_slower(rows: &[Row<'_>]) {
+    let slower: Vec<&Row<'_>> = rows
+        .iter()
+        .filter(|r| r.counts() && r.ratios().is_some_and(|(c, k)| c < 1.0 || k < 1.0))
+        .collect();
+    if slower.is_empty() {
+        return;
+    }
+    println!(
+        "\ncases where the engine is slower than Helm (ratio below 1), with the engine's stages (medians; checks and manifest split: about cold - cached - parse):"
+    );
+    for row in slower {
+        let (Some((cold, cached)), Ok(t)) = (row.ratios(), row.ours) else {
+            continue;
+        };
+        println!(
+            "  {} ({}, output {}): cold {cold:.2}x, cached {cached:.2}x; values {:.3} ms, schema {:.3} ms, render {:.3} ms, parse {:.3} ms, checks and split ~{:.3} ms",
+            row.case.name(),
+            row.case.variant,
+            row.output.label(),
+            t.prepare,
+            t.schema,
+            t.render,
+            t.parse,
+            t.cold - t.cached - t.parse
+        );
+    }
+}
+
+/// The median with the extremes, as `4.2x (min 1.1x, max 9.0x)`.
+fn spread(mut ratios: Vec<f64>) -> String {
+    if ratios.is_empty() {
+        return "n/a".into();
+    }
+    ratios.sort_by(f64::total_cmp);
+    let (min, max) = (ratios[0], ratios[ratios.len() - 1]);
+    format!("{:.1}x (min {min:.2}x, max {max:.1}x)", median(ratios))
+}
+
+fn print_summary(
+    rows: &[Row<'_>],
+    iterations: usize,
+    helm_ran: bool,
+    memory: (Option<Memory>, Option<Memory>),
+) {
+    let counted: Vec<&Row<'_>> = rows.iter().filter(|r| r.counts()).collect();
+    let count = |o: Output| rows.iter().filter(|r| r.output == o).count();
+    let errors = rows
+        .iter()
+        .filter(|r| r.ours.is_err() || r.helm.is_some_and(|h| h.is_err()))
+        .count();
+    let charts: BTreeSet<&PathBuf> = rows.iter().map(|r| &r.case.chart).collect();
+    println!(
+        "\nsummary ({iterations} iterations per median after one warm-up; ratios read Helm time / engine time, higher is faster):"
+    );
+    println!(
+        "  cases: {} ({} charts, default values and .values-alt.yaml); timed on both sides and counted: {}; cases with an error on a side: {errors}",
+        rows.len(),
+        charts.len(),
+        counted.len()
+    );
+    if helm_ran {
+        println!(
+            "  output vs Helm: {} identical, {} identical apart from files with random content (same*: listed in nondeterministic.tsv or changing between Helm's renders), {} differ (left out of the ratios)",
+            count(Output::Same),
+            count(Output::SameButRandom),
+            count(Output::Differs)
+        );
+    }
+    let ratios: Vec<(f64, f64)> = counted.iter().filter_map(|r| r.ratios()).collect();
+    println!(
+        "  median Helm / engine cold (render_install, nothing cached): {}",
+        spread(ratios.iter().map(|r| r.0).collect())
+    );
+    println!(
+        "  median Helm / engine cached parse (values + schema + render): {}",
+        spread(ratios.iter().map(|r| r.1).collect())
+    );
+    // key generation (genCA, genPrivateKey) takes seconds in some charts, on both sides and
+    // with a large spread: the deterministic charts alone show the template work
+    let identical: Vec<&Row<'_>> = counted
+        .iter()
+        .copied()
+        .filter(|r| r.output == Output::Same)
+        .collect();
+    for (which, set) in [("counted", &counted), ("identical", &identical)] {
+        if set.is_empty() {
+            continue;
+        }
+        let total = |f: &dyn Fn(&Row<'_>) -> f64| set.iter().map(|r| f(r)).sum::<f64>();
+        let helm = total(&|r| r.helm_ms().unwrap_or(0.0));
+        let cold = total(&|r| r.ours.as_ref().map_or(0.0, |t| t.cold));
+        let cached = total(&|r| r.ours.as_ref().map_or(0.0, |t| t.cached));
+        println!(
+            "  the {} {which} cases rendered once each: Helm {helm:.1} ms, engine cold {cold:.1} ms ({:.1}x), engine cached {cached:.1} ms ({:.1}x)",
+            set.len(),
+            helm / cold,
+            helm / cached
+        );
+    }
+    println!("  {}", memory_summary("engine process", memory.0));
+    println!("  {}", memory_summary("Helm process  ", memory.1));
+}
+
 fn main() {
     let args = parse_args();
     if args.engine_only {
@@ -475,6 +791,7 @@ fn main() {
     let python = args.venv.join("bin/python");
     let n = args.iterations;
 
+    // the two sides run one after the other, so that neither competes with the other for a core
     eprintln!(
         "engine: {} cases, median of {n} renders each (cold and cached parse)...",
         cases.len()
@@ -485,131 +802,33 @@ fn main() {
     let (helm, helm_memory) = if python.exists() {
         eprintln!("Helm: {} cases, median of {n} renders each...", cases.len());
         let start = Instant::now();
-        let out = run_helm(&python, &cases, n);
+        let (helm, memory) = run_helm(&python, &cases, n);
         eprintln!("Helm done in {:.1} s", start.elapsed().as_secs_f64());
-        out
+        (Some(helm), memory)
     } else {
         println!(
             "SKIPPED the Helm side: no venv with helm_python at {} (run ./scripts/ensure-venv.sh)",
             python.display()
         );
-        let why = "Helm not run".to_owned();
-        (cases.iter().map(|_| Err(why.clone())).collect(), None)
+        (None, None)
     };
 
-    println!(
-        "{:<68} {:<7} {:>10} {:>10} {:>10} {:>7} {:>7}  {}",
-        "chart", "values", "cold ms", "cached ms", "Helm ms", "cold", "cached", "output"
-    );
-    let (mut cold_ratios, mut cached_ratios) = (Vec::new(), Vec::new());
-    let (mut same, mut same_but_random, mut differs) = (0, 0, 0);
-    let mut errors = Vec::new();
-    let mut slower = Vec::new();
-    for ((case, ours), theirs) in cases.iter().zip(&engine).zip(&helm) {
-        let output = match (ours, theirs) {
-            (Ok(_), Ok((_, helm_map))) => {
-                // compared once, untimed, in this process: the child only times
-                match load_case(case).and_then(|(chart, user)| install(&chart, &user)) {
-                    Ok(ours_map) => compare(
-                        &ours_map,
-                        helm_map,
-                        random.get(&format!("{}.tgz", case.name())),
-                    ),
-                    Err(_) => Output::Differs,
-                }
+    let rows: Vec<Row<'_>> = cases
+        .iter()
+        .zip(&engine)
+        .enumerate()
+        .map(|(i, (case, ours))| {
+            let helm = helm.as_ref().map(|h| &h[i]);
+            Row {
+                case,
+                ours,
+                helm,
+                output: compare_case(case, ours, helm, &random),
             }
-            _ => Output::Unknown,
-        };
-        match output {
-            Output::Same => same += 1,
-            Output::SameButRandom => same_but_random += 1,
-            Output::Differs => differs += 1,
-            Output::Unknown => {}
-        }
-        let cold = ours.as_ref().ok().map(|t| t.0);
-        let cached = ours.as_ref().ok().map(|t| t.1);
-        let helm_ms = theirs.as_ref().ok().map(|t| t.0);
-        let ratio = |engine_ms: Option<f64>| Some(helm_ms? / engine_ms?);
-        let (cold_ratio, cached_ratio) = (ratio(cold), ratio(cached));
-        // a render that differs from Helm's did different work: its ratio is left out
-        if output != Output::Differs {
-            if let (Some(a), Some(b)) = (cold_ratio, cached_ratio) {
-                cold_ratios.push(a);
-                cached_ratios.push(b);
-                if a < 1.0 || b < 1.0 {
-                    slower.push((case.name(), case.variant, a, b));
-                }
-            }
-        }
-        println!(
-            "{:<68} {:<7} {:>10} {:>10} {:>10} {:>7} {:>7}  {}",
-            case.name(),
-            case.variant,
-            ms_cell(cold),
-            ms_cell(cached),
-            ms_cell(helm_ms),
-            ratio_cell(cold_ratio),
-            ratio_cell(cached_ratio),
-            output.label()
-        );
-        for (side, result) in [
-            ("engine", ours.as_ref().err()),
-            ("Helm", theirs.as_ref().err()),
-        ] {
-            if let Some(e) = result {
-                errors.push(format!(
-                    "{} ({}): {side}: {}",
-                    case.name(),
-                    case.variant,
-                    short(e)
-                ));
-            }
-        }
-    }
-
-    if !errors.is_empty() {
-        println!("\nerrors (excluded from the ratios):");
-        for e in &errors {
-            println!("  {e}");
-        }
-    }
-    if !slower.is_empty() {
-        println!("\ncases where the engine is slower than Helm (ratio below 1):");
-        for (name, variant, cold, cached) in &slower {
-            println!("  {name} ({variant}): cold {cold:.2}x, cached {cached:.2}x");
-        }
-    }
-    let spread = |mut r: Vec<f64>| -> String {
-        if r.is_empty() {
-            return "n/a".into();
-        }
-        r.sort_by(f64::total_cmp);
-        format!(
-            "{:.1}x (min {:.1}x, max {:.1}x)",
-            median(r.clone()),
-            r[0],
-            r[r.len() - 1]
-        )
-    };
-    println!(
-        "\nsummary ({n} iterations per median, one warm-up; ratios read Helm time / engine time, higher is faster):"
-    );
-    println!(
-        "  cases: {} ({} charts); timed on both sides: {}; errors: {}",
-        cases.len(),
-        cases
-            .iter()
-            .map(|c| &c.chart)
-            .collect::<BTreeSet<_>>()
-            .len(),
-        cold_ratios.len(),
-        errors.len()
-    );
-    println!(
-        "  output vs Helm: {same} identical, {same_but_random} identical apart from the files nondeterministic.tsv lists as random (same*), {differs} differ (left out of the ratios)"
-    );
-    println!("  median Helm / engine cold:   {}", spread(cold_ratios));
-    println!("  median Helm / engine cached: {}", spread(cached_ratios));
-    println!("  {}", memory_summary("engine process", engine_memory));
-    println!("  {}", memory_summary("Helm process  ", helm_memory));
+        })
+        .collect();
+    print_table(&rows);
+    print_errors(&rows);
+    print_slower(&rows);
+    print_summary(&rows, n, helm.is_some(), (engine_memory, helm_memory));
 }

@@ -29,6 +29,7 @@ len: {{ len .Files }} {{ len (.Files.Glob "files/**") }}
 truth: {{ if .Files.Glob "nope" }}yes{{ else }}no{{ end }} {{ if .Files.Glob "files/*" }}yes{{ end }} {{ if .Capabilities.APIVersions }}apis{{ end }} {{ if .Chart.Annotations }}ann{{ else }}none{{ end }}
 empty: [{{ (.Files.Glob "nope").AsConfig }}] [{{ (.Files.Glob "nope").AsSecrets }}] [{{ .Files.GetBytes "nope" }}]
 index: {{ index .Files "config.json" }}
+printed: {{ .Files }} {{ printf "%v" (.Files.Glob "files/b/*") }}
 type: {{ typeOf .Files }} {{ kindOf .Files }} {{ typeOf (.Files.Glob "*") }} {{ typeOf (.Files.GetBytes "config.json") }}
 "#,
     ),
