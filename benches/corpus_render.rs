@@ -116,13 +116,8 @@ impl Subject {
     /// The whole install render with nothing cached.
     fn install_render(&self) -> RenderMap {
         let caps = Capabilities::default();
-        let opts = InstallOptions {
-            release: &release(),
-            capabilities: &caps,
-            limits: Limits::default(),
-            lookup: None,
-            sub_notes: false,
-        };
+        let release = release();
+        let opts = InstallOptions::offline(&release, &caps);
         render_install(&self.chart, &self.user, opts)
             .expect("the chart installs")
             .render_map

@@ -132,13 +132,8 @@ fn load_case(case: &Case) -> Result<(Chart, Map<String, Value>), String> {
 /// The full install render with nothing cached.
 fn install(chart: &Chart, user: &Map<String, Value>) -> Result<RenderMap, String> {
     let caps = Capabilities::default();
-    let opts = InstallOptions {
-        release: &release(),
-        capabilities: &caps,
-        limits: Limits::default(),
-        lookup: None,
-        sub_notes: false,
-    };
+    let release = release();
+    let opts = InstallOptions::offline(&release, &caps);
     render_install(chart, user, opts)
         .map(|installed| installed.render_map)
         .map_err(|e| e.to_string())

@@ -309,13 +309,7 @@ fn template(args: &TemplateArgs) -> Result<String, String> {
     let installed = render_install(
         &chart,
         &user_values,
-        InstallOptions {
-            release: &release,
-            capabilities: &capabilities,
-            limits: helm_operator::engine::exec::Limits::default(),
-            lookup: None,
-            sub_notes: false,
-        },
+        InstallOptions::offline(&release, &capabilities),
     )
     .map_err(|e| {
         if e.during_render() {

@@ -152,6 +152,19 @@ pub struct InstallOptions<'a> {
     pub sub_notes: bool,
 }
 
+impl<'a> InstallOptions<'a> {
+    /// What `helm template` uses: no `lookup`, the default limits, the top chart's notes only.
+    pub fn offline(release: &'a ReleaseInfo, capabilities: &'a Capabilities) -> Self {
+        Self {
+            release,
+            capabilities,
+            limits: Limits::default(),
+            lookup: None,
+            sub_notes: false,
+        }
+    }
+}
+
 /// A chart rendered for an install.
 #[derive(Debug, Clone)]
 pub struct Installed {
