@@ -1,5 +1,6 @@
-//! Where charts come from. So far: Helm-compatible version constraints. The HTTP repository
-//! index, the OCI registry client and the shared caches arrive with the sources issue.
+//! Where charts come from: Helm-compatible version constraints, local chart directories and
+//! HTTP repositories (the download side). The OCI registry client and the shared caches follow.
 
 pub mod constraint;
+pub mod http;
 pub mod local;

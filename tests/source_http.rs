@@ -1,0 +1,354 @@
+//! Downloading a Helm repository's `index.yaml` from real nginx (Debian's `nginx-light`) serving
+//! an index made by real Helm (`helm repo index` through `helm_python`): plain, gzip-encoded,
+//! conditional (ETag and Last-Modified), Basic-authenticated and over TLS with the test's own CA;
+//! and every failure sorted into its reason: 401, 404, unknown CA, closed port, too large.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use helm_operator::source::http::{
+    BasicAuth, FetchError, IndexFetch, IndexRequest, RepoTls, client, fetch_index,
+};
+
+const TEST: &str = "http repositories";
+
+fn nginx() -> Option<PathBuf> {
+    common::which("nginx").or_else(|| {
+        let sbin = PathBuf::from("/usr/sbin/nginx");
+        sbin.exists().then_some(sbin)
+    })
+}
+
+/// A repository directory with a chart packaged and indexed by real Helm.
+fn helm_repository(python: &Path, dir: &Path) -> Vec<u8> {
+    let chart = common::repo_root().join("tests/fixtures/template-charts/app");
+    let script = "import sys, helm_python as h\nh.package(sys.argv[1], destination=sys.argv[2])\nh.repo_index_generate(sys.argv[2])";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(&chart)
+        .arg(dir)
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm package/repo index: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(dir.join("index.yaml")).expect("Helm wrote index.yaml")
+}
+
+/// A CA and a server certificate for 127.0.0.1, made with openssl.
+fn certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=helm-operator test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+/// nginx serving `root` on 127.0.0.1: `/plain/` as is, `/gzip/` gzip-encoded, `/auth/` behind
+/// Basic auth (`user`/`pass`); over TLS when `tls` is given.
+fn start_nginx(
+    nginx: &Path,
+    dir: &Path,
+    root: &Path,
+    tls: Option<&Path>,
+) -> (common::Process, u16) {
+    let port = common::free_port();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("users"), "user:{PLAIN}pass\n").unwrap();
+    let (listen, ssl) = match tls {
+        Some(certs) => (
+            format!("listen 127.0.0.1:{port} ssl;"),
+            format!(
+                "ssl_certificate {0}/server.crt; ssl_certificate_key {0}/server.key;",
+                certs.display()
+            ),
+        ),
+        None => (format!("listen 127.0.0.1:{port};"), String::new()),
+    };
+    let user = if std::env::var("USER").is_ok_and(|u| u == "root") || is_root() {
+        "user root;"
+    } else {
+        ""
+    };
+    let d = dir.display();
+    let conf = format!(
+        "{user}
+worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  default_type application/octet-stream;
+  access_log {d}/logs/access.log;
+  client_body_temp_path {d}/tmp-body; proxy_temp_path {d}/tmp-proxy;
+  fastcgi_temp_path {d}/tmp-fastcgi; uwsgi_temp_path {d}/tmp-uwsgi; scgi_temp_path {d}/tmp-scgi;
+  server {{
+    {listen}
+    {ssl}
+    root {root};
+    location /plain/ {{ alias {root}/; }}
+    location /gzip/ {{ alias {root}/; gzip on; gzip_types *; gzip_min_length 1; }}
+    location /auth/ {{ alias {root}/; auth_basic \"charts\"; auth_basic_user_file {d}/users; }}
+  }}
+}}
+",
+        root = root.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let mut cmd = Command::new(nginx);
+    cmd.args(["-e"])
+        .arg(dir.join("logs/error.log"))
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"));
+    let process = common::Process::start("nginx", cmd, &dir.join("nginx.log"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nginx did not listen: {}",
+            std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (process, port)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn request<'a>(repo_url: &'a str, max_bytes: u64) -> IndexRequest<'a> {
+    IndexRequest {
+        repo_url,
+        auth: None,
+        etag: None,
+        last_modified: None,
+        max_bytes,
+        timeout: Duration::from_secs(10),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_downloads_from_real_nginx_with_every_reason_for_failure() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(python) = common::helm_oracle(TEST) else {
+        return;
+    };
+    let Some(nginx) = common::require(TEST, "nginx (Debian nginx-light)", nginx()) else {
+        return;
+    };
+    let Some(_) = common::require(TEST, "openssl", common::which("openssl")) else {
+        return;
+    };
+    let scratch = common::scratch_dir("source-http");
+    let root = scratch.join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    let index = helm_repository(&python, &root);
+    // nginx workers may run as another user: everything they serve must be readable
+    let _ = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&scratch)
+        .status();
+
+    let (_plain_server, port) = start_nginx(&nginx, &scratch.join("nginx"), &root, None);
+    let http = client(&RepoTls::default(), Duration::from_secs(10)).unwrap();
+    let max = 1 << 20;
+
+    // plain, then conditional on the ETag and on Last-Modified
+    let plain = format!("http://127.0.0.1:{port}/plain");
+    let IndexFetch::Fetched {
+        body,
+        etag,
+        last_modified,
+    } = fetch_index(&http, &request(&plain, max)).await.unwrap()
+    else {
+        panic!("a first download fetches");
+    };
+    assert_eq!(body, index, "the bytes Helm wrote");
+    let etag = etag.expect("nginx sends an ETag");
+    let last_modified = last_modified.expect("nginx sends Last-Modified");
+    let again = IndexRequest {
+        etag: Some(&etag),
+        ..request(&plain, max)
+    };
+    assert_eq!(
+        fetch_index(&http, &again).await,
+        Ok(IndexFetch::NotModified)
+    );
+    let since = IndexRequest {
+        last_modified: Some(&last_modified),
+        ..request(&plain, max)
+    };
+    assert_eq!(
+        fetch_index(&http, &since).await,
+        Ok(IndexFetch::NotModified)
+    );
+
+    // gzip on the wire, inflated here
+    let gzip = format!("http://127.0.0.1:{port}/gzip/");
+    match fetch_index(&http, &request(&gzip, max)).await.unwrap() {
+        IndexFetch::Fetched { body, .. } => assert_eq!(body, index),
+        other => panic!("gzip: {other:?}"),
+    }
+
+    // Basic auth: right, missing, wrong
+    let auth_url = format!("http://127.0.0.1:{port}/auth");
+    let good = BasicAuth {
+        username: "user".into(),
+        password: "pass".into(),
+    };
+    let with = |auth| IndexRequest {
+        auth,
+        ..request(&auth_url, max)
+    };
+    assert!(matches!(
+        fetch_index(&http, &with(Some(&good))).await,
+        Ok(IndexFetch::Fetched { .. })
+    ));
+    assert!(matches!(
+        fetch_index(&http, &with(None)).await,
+        Err(FetchError::Unauthorized { status: 401, .. })
+    ));
+    let bad = BasicAuth {
+        username: "user".into(),
+        password: "nope".into(),
+    };
+    let refused = fetch_index(&http, &with(Some(&bad))).await.unwrap_err();
+    assert!(matches!(
+        refused,
+        FetchError::Unauthorized { status: 401, .. }
+    ));
+    assert!(
+        !refused.to_string().contains("nope"),
+        "no secret in {refused}"
+    );
+
+    // 404, too large (as sent and as inflated), closed port
+    let missing = format!("http://127.0.0.1:{port}/plain/nothing-here");
+    assert!(matches!(
+        fetch_index(&http, &request(&missing, max)).await,
+        Err(FetchError::NotFound { .. })
+    ));
+    let small = index.len() as u64 / 2;
+    assert!(matches!(
+        fetch_index(&http, &request(&plain, small)).await,
+        Err(FetchError::TooLarge { .. })
+    ));
+    assert!(matches!(
+        fetch_index(&http, &request(&gzip, small)).await,
+        Err(FetchError::TooLarge { .. })
+    ));
+    let closed = format!("http://127.0.0.1:{}/", common::free_port());
+    assert!(matches!(
+        fetch_index(&http, &request(&closed, max)).await,
+        Err(FetchError::Unreachable { .. })
+    ));
+
+    // TLS: our CA, the system's roots (which do not know it), and insecureSkipVerify
+    let certs = scratch.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    certificates(&certs);
+    let _ = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&scratch)
+        .status();
+    let (_tls_server, tls_port) =
+        start_nginx(&nginx, &scratch.join("nginx-tls"), &root, Some(&certs));
+    let https = format!("https://127.0.0.1:{tls_port}/plain");
+    let trusted = client(
+        &RepoTls {
+            ca_pem: Some(std::fs::read(certs.join("ca.crt")).unwrap()),
+            ..RepoTls::default()
+        },
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    match fetch_index(&trusted, &request(&https, max)).await.unwrap() {
+        IndexFetch::Fetched { body, .. } => assert_eq!(body, index),
+        other => panic!("TLS: {other:?}"),
+    }
+    let unknown_ca = fetch_index(&http, &request(&https, max)).await.unwrap_err();
+    assert!(
+        matches!(&unknown_ca, FetchError::Tls { host, .. } if host == "127.0.0.1"),
+        "{unknown_ca:?}"
+    );
+    let insecure = client(
+        &RepoTls {
+            insecure_skip_verify: true,
+            ..RepoTls::default()
+        },
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    assert!(matches!(
+        fetch_index(&insecure, &request(&https, max)).await,
+        Ok(IndexFetch::Fetched { .. })
+    ));
+}
