@@ -11,11 +11,13 @@ command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
+command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || packages+=(apache2-utils)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 if ((${#packages[@]})); then
   echo "installing Debian packages: ${packages[*]}" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  # Debian's maintainer scripts would start prometheus and nginx on 0.0.0.0; block service starts.
+  # Debian's maintainer scripts would start prometheus, nginx and the registry on 0.0.0.0; block service starts.
   added_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null; $sudo chmod +x /usr/sbin/policy-rc.d; added_policy=1

@@ -1,8 +1,8 @@
 //! Where charts come from: Helm-compatible version constraints, local chart directories, HTTP
-//! repositories (the download side) and the shared byte-bounded caches. The OCI registry client
-//! follows.
+//! repositories (the download side), OCI registries and the shared byte-bounded caches.
 
 pub mod cache;
 pub mod constraint;
 pub mod http;
 pub mod local;
+pub mod oci;

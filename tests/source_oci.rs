@@ -1,0 +1,273 @@
+//! Helm charts in a real OCI registry (Debian's `docker-registry`, the CNCF distribution
+//! registry) pushed by real Helm (`helm_python.push`): the versions listed from the tags across
+//! pages, newest first with `_` read back as `+`; the chart pulled byte for byte with Helm's
+//! layer digest; Basic credentials against an htpasswd registry; and the failures sorted into
+//! reasons: unknown tag, missing credentials, a blob whose digest does not match.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use helm_operator::source::oci::{
+    OciAuth, OciChartRef, OciError, OciSettings, client, list_versions, list_versions_paged,
+    pull_chart,
+};
+use sha2::Digest as _;
+
+const TEST: &str = "oci registries";
+
+/// A registry on 127.0.0.1 storing under `dir`, with htpasswd auth when `htpasswd` is given.
+fn start_registry(binary: &Path, dir: &Path, htpasswd: Option<&Path>) -> (common::Process, u16) {
+    let port = common::free_port();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let mut config = format!(
+        "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: tests-not-secret\n",
+        dir.join("data").display()
+    );
+    if let Some(file) = htpasswd {
+        config.push_str(&format!(
+            "auth:\n  htpasswd:\n    realm: tests\n    path: {}\n",
+            file.display()
+        ));
+    }
+    std::fs::write(dir.join("config.yml"), config).unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.arg("serve").arg(dir.join("config.yml"));
+    let process = common::Process::start("docker-registry", cmd, &dir.join("registry.log"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while common::http_get(port, "/v2/").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the registry did not answer: {}",
+            process.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (process, port)
+}
+
+/// Packages the fixture chart at each version and pushes it with real Helm.
+fn push(
+    python: &Path,
+    dir: &Path,
+    port: u16,
+    versions: &[&str],
+    login: Option<(&str, &str)>,
+) -> Vec<PathBuf> {
+    let chart = common::repo_root().join("tests/fixtures/template-charts/app");
+    let script = r#"
+import json, sys, helm_python as h
+chart, dest, remote, versions, login = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
+client = h.RegistryClient(plain_http=True, credentials_file=dest + "/creds.json")
+if login:
+    client.login(remote.split("/")[2], login[0], login[1], plain_http=True)
+for v in versions:
+    tgz = h.package(chart, destination=dest, version=v)
+    h.push(tgz, remote, client=client, plain_http=True)
+    print(tgz)
+"#;
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(&chart)
+        .arg(dir)
+        .arg(format!("oci://127.0.0.1:{port}/charts"))
+        .arg(serde_json::to_string(versions).unwrap())
+        .arg(serde_json::to_string(&login).unwrap())
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm package/push: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(PathBuf::from)
+        .collect()
+}
+
+fn registry_binary() -> Option<PathBuf> {
+    common::which("docker-registry")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charts_list_and_pull_from_a_real_registry() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(python) = common::helm_oracle(TEST) else {
+        return;
+    };
+    let Some(binary) = common::require(TEST, "docker-registry (Debian)", registry_binary()) else {
+        return;
+    };
+    let scratch = common::scratch_dir("source-oci");
+    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), None);
+    let pushed = std::fs::create_dir_all(scratch.join("charts"))
+        .map(|()| {
+            push(
+                &python,
+                &scratch.join("charts"),
+                port,
+                &["1.0.0", "1.2.3", "2.0.0-rc.1", "1.2.4+build.7", "0.9.0"],
+                None,
+            )
+        })
+        .unwrap();
+    let settings = OciSettings {
+        plain_http: true,
+        ..OciSettings::default()
+    };
+    let oci = client(&settings);
+    let chart = OciChartRef::parse(&format!("oci://127.0.0.1:{port}/charts/app")).unwrap();
+
+    // every page, newest first, `_` back to `+`
+    for page in [2, 500] {
+        let versions = list_versions_paged(&oci, &chart, &OciAuth::Anonymous, page)
+            .await
+            .unwrap();
+        let listed: Vec<String> = versions.iter().map(|v| v.version.to_string()).collect();
+        assert_eq!(
+            listed,
+            ["2.0.0-rc.1", "1.2.4+build.7", "1.2.3", "1.0.0", "0.9.0"],
+            "page size {page}"
+        );
+        let build = versions
+            .iter()
+            .find(|v| v.version.build.as_str() == "build.7")
+            .unwrap();
+        assert_eq!(build.tag, "1.2.4_build.7", "Helm tags + as _");
+    }
+
+    // the pulled archive is the one Helm pushed; its digest is the archive's sha256
+    let sent = std::fs::read(&pushed[1]).unwrap();
+    let pulled = pull_chart(&oci, &chart, "1.2.3", &OciAuth::Anonymous, 10 << 20)
+        .await
+        .unwrap();
+    assert_eq!(pulled.archive, sent);
+    assert_eq!(
+        pulled.digest,
+        format!(
+            "sha256:{}",
+            sha2::Sha256::digest(&sent)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        )
+    );
+    assert!(pulled.manifest_digest.starts_with("sha256:"));
+
+    // an unknown tag, an unknown chart, a size cap
+    assert!(matches!(
+        pull_chart(&oci, &chart, "9.9.9", &OciAuth::Anonymous, 10 << 20).await,
+        Err(OciError::NotFound { .. })
+    ));
+    let nothing = OciChartRef::parse(&format!("oci://127.0.0.1:{port}/charts/nothing")).unwrap();
+    assert!(matches!(
+        list_versions(&oci, &nothing, &OciAuth::Anonymous).await,
+        Err(OciError::NotFound { .. })
+    ));
+    assert!(matches!(
+        pull_chart(&oci, &chart, "1.2.3", &OciAuth::Anonymous, 100).await,
+        Err(OciError::TooLarge { .. })
+    ));
+
+    // a blob damaged in the registry's storage no longer matches its digest
+    let hex = pulled.digest.trim_start_matches("sha256:");
+    let blob = scratch
+        .join("registry/data/docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
+    let mut bytes = std::fs::read(&blob).expect("the layer blob in the registry's storage");
+    bytes[10] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+    let damaged = pull_chart(&oci, &chart, "1.2.3", &OciAuth::Anonymous, 10 << 20).await;
+    assert!(
+        matches!(damaged, Err(OciError::DigestMismatch { .. })),
+        "{damaged:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_with_htpasswd_takes_basic_credentials_and_refuses_without() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(python) = common::helm_oracle(TEST) else {
+        return;
+    };
+    let Some(binary) = common::require(TEST, "docker-registry (Debian)", registry_binary()) else {
+        return;
+    };
+    let Some(htpasswd) =
+        common::require(TEST, "htpasswd (apache2-utils)", common::which("htpasswd"))
+    else {
+        return;
+    };
+    let scratch = common::scratch_dir("source-oci-auth");
+    std::fs::create_dir_all(scratch.join("registry")).unwrap();
+    let users = scratch.join("registry/htpasswd");
+    let status = Command::new(htpasswd)
+        .args(["-Bbc"])
+        .arg(&users)
+        .args(["robot", "s3cret-pass"])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), Some(&users));
+    std::fs::create_dir_all(scratch.join("charts")).unwrap();
+    push(
+        &python,
+        &scratch.join("charts"),
+        port,
+        &["3.1.0"],
+        Some(("robot", "s3cret-pass")),
+    );
+    let oci = client(&OciSettings {
+        plain_http: true,
+        ..OciSettings::default()
+    });
+    let chart = OciChartRef::parse(&format!("oci://127.0.0.1:{port}/charts/app")).unwrap();
+    let robot = OciAuth::Basic {
+        username: "robot".into(),
+        password: "s3cret-pass".into(),
+    };
+    let versions = list_versions(&oci, &chart, &robot).await.unwrap();
+    assert_eq!(versions[0].version.to_string(), "3.1.0");
+    assert!(
+        pull_chart(&oci, &chart, "3.1.0", &robot, 10 << 20)
+            .await
+            .is_ok()
+    );
+
+    let anonymous = client(&OciSettings {
+        plain_http: true,
+        ..OciSettings::default()
+    });
+    let refused = list_versions(&anonymous, &chart, &OciAuth::Anonymous)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, OciError::Unauthorized { .. }),
+        "{refused:?}"
+    );
+    let wrong = OciAuth::Basic {
+        username: "robot".into(),
+        password: "wrong-pass".into(),
+    };
+    let refused = list_versions(
+        &client(&OciSettings {
+            plain_http: true,
+            ..OciSettings::default()
+        }),
+        &chart,
+        &wrong,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(refused, OciError::Unauthorized { .. }),
+        "{refused:?}"
+    );
+    assert!(!refused.to_string().contains("wrong-pass"));
+}
