@@ -43,6 +43,11 @@ enum Commands {
     },
     /// Render a chart locally and print the manifests, as `helm template` does.
     Template(Box<TemplateArgs>),
+    /// Query a chart repository (HTTP URL, `oci://` chart, or a local index.yaml).
+    Repo {
+        #[command(subcommand)]
+        command: RepoCommand,
+    },
     /// Print the version, git commit and rustc version.
     Version,
 }
@@ -95,6 +100,65 @@ struct TemplateArgs {
     /// Leave out every hook.
     #[arg(long)]
     no_hooks: bool,
+}
+
+/// `helm-operator repo ...`.
+#[derive(Subcommand, Debug)]
+enum RepoCommand {
+    /// List charts and versions, like `helm search repo` (newest stable version of each chart;
+    /// `--versions` lists all).
+    Search {
+        /// `https://...` repository, `oci://registry/path/chart`, or a path to an index.yaml.
+        location: String,
+        /// Only this chart.
+        #[arg(long)]
+        chart: Option<String>,
+        /// Every version, prereleases included.
+        #[arg(short = 'l', long)]
+        versions: bool,
+        #[command(flatten)]
+        access: RepoAccessArgs,
+    },
+    /// Print the version the operator would pick for a constraint.
+    Resolve {
+        /// `https://...` repository, `oci://registry/path/chart`, or a path to an index.yaml.
+        location: String,
+        /// The chart name (for OCI, the last part of the reference).
+        chart: String,
+        /// A Helm version constraint (`^1.2`, `~1.2.0`, `1.2.3`, empty or `latest`).
+        constraint: String,
+        #[command(flatten)]
+        access: RepoAccessArgs,
+    },
+}
+
+/// Credentials and transport flags of `repo`, named as Helm names them.
+#[derive(Args, Debug)]
+struct RepoAccessArgs {
+    /// Repository user name.
+    #[arg(long)]
+    username: Option<String>,
+    /// Repository password (or set HELM_OPERATOR_REPO_PASSWORD).
+    #[arg(long, env = "HELM_OPERATOR_REPO_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// CA bundle (PEM) to verify the server with.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Client certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    cert_file: Option<PathBuf>,
+    /// Client key (PEM).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+    /// Skip verifying the server's certificate.
+    #[arg(long)]
+    insecure_skip_tls_verify: bool,
+    /// Use plain HTTP for an OCI registry.
+    #[arg(long)]
+    plain_http: bool,
+    /// Timeout of each request, in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
 }
 
 /// Output of `helm-operator template`.
@@ -208,6 +272,16 @@ fn main() -> ExitCode {
                         ExitCode::FAILURE
                     }
                 }
+            }
+            Err(message) => {
+                eprintln!("Error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        Commands::Repo { command } => match repo(command) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
             }
             Err(message) => {
                 eprintln!("Error: {message}");
@@ -334,6 +408,110 @@ fn template(args: &TemplateArgs) -> Result<String, String> {
             text
         }
     })
+}
+
+/// `repo search` and `repo resolve`: the output, or the reason it failed.
+fn repo(command: RepoCommand) -> Result<String, String> {
+    use helm_operator::source::constraint::Constraint;
+    use helm_operator::source::http::{BasicAuth, RepoTls};
+    use helm_operator::source::query::{RepoAccess, list, resolve, rows};
+
+    let args = match &command {
+        RepoCommand::Search { access, .. } | RepoCommand::Resolve { access, .. } => access,
+    };
+    let read = |path: &Option<PathBuf>| -> Result<Option<Vec<u8>>, String> {
+        path.as_ref()
+            .map(|p| std::fs::read(p).map_err(|e| format!("reading {}: {e}", p.display())))
+            .transpose()
+    };
+    let access = RepoAccess {
+        auth: match (&args.username, &args.password) {
+            (Some(u), p) => Some(BasicAuth {
+                username: u.clone(),
+                password: p.clone().unwrap_or_default(),
+            }),
+            (None, Some(_)) => return Err("--password needs --username".into()),
+            (None, None) => None,
+        },
+        tls: RepoTls {
+            ca_pem: read(&args.ca_file)?,
+            cert_pem: read(&args.cert_file)?,
+            key_pem: read(&args.key_file)?,
+            insecure_skip_verify: args.insecure_skip_tls_verify,
+        },
+        plain_http: args.plain_http,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        ..RepoAccess::default()
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    match command {
+        RepoCommand::Search {
+            location,
+            chart,
+            versions,
+            ..
+        } => {
+            let listing = runtime
+                .block_on(list(&location, &access))
+                .map_err(|e| e.to_string())?;
+            let found = rows(&listing, chart.as_deref(), versions);
+            if found.is_empty() {
+                return Ok("No results found\n".into());
+            }
+            let mut table = vec![[
+                "NAME".to_owned(),
+                "CHART VERSION".to_owned(),
+                "APP VERSION".to_owned(),
+                "DESCRIPTION".to_owned(),
+            ]];
+            table.extend(
+                found
+                    .into_iter()
+                    .map(|r| [r.name, r.version, r.app_version, r.description]),
+            );
+            let widths: Vec<usize> = (0..3)
+                .map(|i| {
+                    table
+                        .iter()
+                        .map(|r| r[i].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let mut out = String::new();
+            for row in &table {
+                for (i, width) in widths.iter().enumerate() {
+                    let pad = width - row[i].chars().count();
+                    out.push_str(&row[i]);
+                    out.push_str(&" ".repeat(pad));
+                    out.push('\t');
+                }
+                out.push_str(row[3].trim());
+                out.push('\n');
+            }
+            Ok(out)
+        }
+        RepoCommand::Resolve {
+            location,
+            chart,
+            constraint,
+            ..
+        } => {
+            let parsed = Constraint::parse(&constraint).map_err(|e| e.to_string())?;
+            let listing = runtime
+                .block_on(list(&location, &access))
+                .map_err(|e| e.to_string())?;
+            resolve(&listing, &chart, &parsed)
+                .map(|v| format!("{v}\n"))
+                .ok_or_else(|| {
+                    format!("no version of {chart} in {location} matches {constraint:?}")
+                })
+        }
+    }
 }
 
 /// Reads a `-f` or `--set-file` file (`-` is standard input), with Go's error wording.

@@ -4,5 +4,7 @@
 pub mod cache;
 pub mod constraint;
 pub mod http;
+pub mod index;
 pub mod local;
 pub mod oci;
+pub mod query;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod nginx;
 pub mod oracle;
 
 /// The repository root.
