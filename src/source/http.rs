@@ -353,13 +353,12 @@ pub async fn fetch_index(
         url: shown.clone(),
         max: req.max_bytes,
     };
-    if header(CONTENT_LENGTH)
-        .and_then(|l| l.parse::<u64>().ok())
-        .is_some_and(|l| l > req.max_bytes)
-    {
+    let length = header(CONTENT_LENGTH).and_then(|l| l.parse::<u64>().ok());
+    if length.is_some_and(|l| l > req.max_bytes) {
         return Err(too_large());
     }
-    let mut raw = Vec::new();
+    // sized up front: growing by doubling would hold two copies of a large index at once
+    let mut raw = Vec::with_capacity(usize::try_from(length.unwrap_or(0)).unwrap_or(0));
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| classify(&e, &url, req.timeout))?;
