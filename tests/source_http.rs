@@ -33,71 +33,6 @@ fn helm_repository(python: &Path, dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("index.yaml")).expect("Helm wrote index.yaml")
 }
 
-/// A CA and a server certificate for 127.0.0.1, made with openssl.
-fn certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("run openssl");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=helm-operator test CA",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]);
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-}
-
 fn request<'a>(repo_url: &'a str, max_bytes: u64) -> IndexRequest<'a> {
     IndexRequest {
         repo_url,
@@ -229,7 +164,7 @@ async fn index_downloads_from_real_nginx_with_every_reason_for_failure() {
     // TLS: our CA, the system's roots (which do not know it), and insecureSkipVerify
     let certs = scratch.join("certs");
     std::fs::create_dir_all(&certs).unwrap();
-    certificates(&certs);
+    common::certificates(&certs);
     let _ = Command::new("chmod")
         .args(["-R", "a+rX"])
         .arg(&scratch)

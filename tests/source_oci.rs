@@ -19,13 +19,24 @@ use sha2::Digest as _;
 const TEST: &str = "oci registries";
 
 /// A registry on 127.0.0.1 storing under `dir`, with htpasswd auth when `htpasswd` is given.
-fn start_registry(binary: &Path, dir: &Path, htpasswd: Option<&Path>) -> (common::Process, u16) {
+fn start_registry(
+    binary: &Path,
+    dir: &Path,
+    htpasswd: Option<&Path>,
+    tls: Option<&Path>,
+) -> (common::Process, u16) {
     let port = common::free_port();
     std::fs::create_dir_all(dir.join("data")).unwrap();
     let mut config = format!(
         "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: tests-not-secret\n",
         dir.join("data").display()
     );
+    if let Some(certs) = tls {
+        config.push_str(&format!(
+            "  tls:\n    certificate: {0}/server.crt\n    key: {0}/server.key\n",
+            certs.display()
+        ));
+    }
     if let Some(file) = htpasswd {
         config.push_str(&format!(
             "auth:\n  htpasswd:\n    realm: tests\n    path: {}\n",
@@ -37,7 +48,7 @@ fn start_registry(binary: &Path, dir: &Path, htpasswd: Option<&Path>) -> (common
     cmd.arg("serve").arg(dir.join("config.yml"));
     let process = common::Process::start("docker-registry", cmd, &dir.join("registry.log"));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while common::http_get(port, "/v2/").is_none() {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             std::time::Instant::now() < deadline,
             "the registry did not answer: {}",
@@ -56,25 +67,43 @@ fn push(
     versions: &[&str],
     login: Option<(&str, &str)>,
 ) -> Vec<PathBuf> {
+    push_to(python, dir, port, versions, login, None)
+}
+
+/// [`push`], over TLS when `ca` (the CA Helm must trust) is given.
+fn push_to(
+    python: &Path,
+    dir: &Path,
+    port: u16,
+    versions: &[&str],
+    login: Option<(&str, &str)>,
+    ca: Option<&Path>,
+) -> Vec<PathBuf> {
     let chart = common::repo_root().join("tests/fixtures/template-charts/app");
     let script = r#"
 import json, sys, helm_python as h
-chart, dest, remote, versions, login = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
-client = h.RegistryClient(plain_http=True, credentials_file=dest + "/creds.json")
+chart, dest, remote, versions, login, tls = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6] == "tls"
+client = h.RegistryClient(plain_http=not tls, credentials_file=dest + "/creds.json")
 if login:
-    client.login(remote.split("/")[2], login[0], login[1], plain_http=True)
+    client.login(remote.split("/")[2], login[0], login[1], plain_http=not tls, insecure=tls)
 for v in versions:
     tgz = h.package(chart, destination=dest, version=v)
-    h.push(tgz, remote, client=client, plain_http=True)
+    h.push(tgz, remote, client=client, plain_http=not tls, insecure_skip_tls_verify=tls)
     print(tgz)
 "#;
-    let out = Command::new(python)
+    let mut cmd = Command::new(python);
+    if let Some(ca) = ca {
+        // Go reads the extra CA from here, once, when the process starts
+        cmd.env("SSL_CERT_FILE", ca);
+    }
+    let out = cmd
         .args(["-c", script])
         .arg(&chart)
         .arg(dir)
         .arg(format!("oci://127.0.0.1:{port}/charts"))
         .arg(serde_json::to_string(versions).unwrap())
         .arg(serde_json::to_string(&login).unwrap())
+        .arg(if ca.is_some() { "tls" } else { "plain" })
         .output()
         .expect("run helm");
     assert!(
@@ -103,7 +132,7 @@ async fn charts_list_and_pull_from_a_real_registry() {
         return;
     };
     let scratch = common::scratch_dir("source-oci");
-    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), None);
+    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), None, None);
     let pushed = std::fs::create_dir_all(scratch.join("charts"))
         .map(|()| {
             push(
@@ -214,7 +243,7 @@ async fn a_registry_with_htpasswd_takes_basic_credentials_and_refuses_without() 
         .output()
         .unwrap();
     assert!(status.status.success());
-    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), Some(&users));
+    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), Some(&users), None);
     std::fs::create_dir_all(scratch.join("charts")).unwrap();
     push(
         &python,
@@ -270,4 +299,63 @@ async fn a_registry_with_htpasswd_takes_basic_credentials_and_refuses_without() 
         "{refused:?}"
     );
     assert!(!refused.to_string().contains("wrong-pass"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_over_tls_is_trusted_through_its_ca_only() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(python) = common::helm_oracle(TEST) else {
+        return;
+    };
+    let Some(binary) = common::require(TEST, "docker-registry (Debian)", registry_binary()) else {
+        return;
+    };
+    let Some(_) = common::require(TEST, "openssl", common::which("openssl")) else {
+        return;
+    };
+    let scratch = common::scratch_dir("source-oci-tls");
+    let certs = scratch.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    common::certificates(&certs);
+    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), None, Some(&certs));
+    std::fs::create_dir_all(scratch.join("charts")).unwrap();
+    push_to(
+        &python,
+        &scratch.join("charts"),
+        port,
+        &["4.0.0"],
+        None,
+        Some(&certs.join("ca.crt")),
+    );
+    let chart = OciChartRef::parse(&format!("oci://127.0.0.1:{port}/charts/app")).unwrap();
+
+    let trusted = client(&OciSettings {
+        ca_pem: Some(std::fs::read(certs.join("ca.crt")).unwrap()),
+        ..OciSettings::default()
+    });
+    let versions = list_versions(&trusted, &chart, &OciAuth::Anonymous)
+        .await
+        .unwrap();
+    assert_eq!(versions[0].version.to_string(), "4.0.0");
+    assert!(
+        pull_chart(&trusted, &chart, "4.0.0", &OciAuth::Anonymous, 10 << 20)
+            .await
+            .is_ok()
+    );
+
+    let untrusting = client(&OciSettings::default());
+    let refused = list_versions(&untrusting, &chart, &OciAuth::Anonymous)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, OciError::Tls { .. }), "{refused:?}");
+
+    let insecure = client(&OciSettings {
+        insecure_skip_verify: true,
+        ..OciSettings::default()
+    });
+    assert!(
+        list_versions(&insecure, &chart, &OciAuth::Anonymous)
+            .await
+            .is_ok()
+    );
 }

@@ -392,7 +392,9 @@ pub async fn fetch_index(
 
 /// The TLS error behind a transport error: hyper wraps it in `io::Error`s, which hide what they
 /// wrap from `source()`, so each one is opened too.
-fn find_tls_error<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+pub(crate) fn find_tls_error<'e>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e rustls::Error> {
     if let Some(tls) = e.downcast_ref::<rustls::Error>() {
         return Some(tls);
     }

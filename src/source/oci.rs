@@ -116,7 +116,15 @@ pub enum OciError {
         /// The limit.
         max: u64,
     },
-    /// TLS, connection or any other transport failure.
+    /// The TLS handshake failed (unknown CA, name mismatch, ...).
+    #[error("{registry}: TLS handshake failed: {why}")]
+    Tls {
+        /// The registry.
+        registry: String,
+        /// The TLS library's reason.
+        why: String,
+    },
+    /// A connection or any other transport failure.
     #[error("{registry}: {why}")]
     Transport {
         /// The registry.
@@ -441,6 +449,12 @@ fn classify(e: OciDistributionError, chart: &OciChartRef, shown: Option<&str>) -
         } => OciError::Unauthorized { registry },
         OciDistributionError::ServerError { code: 404, .. } => OciError::NotFound { reference },
         other => {
+            if let Some(tls) = crate::source::http::find_tls_error(&other) {
+                return OciError::Tls {
+                    registry,
+                    why: tls.to_string(),
+                };
+            }
             let mut why = other.to_string();
             let mut source = std::error::Error::source(&other);
             while let Some(cause) = source {
