@@ -108,10 +108,6 @@ fn repo_resolve_picks_what_helm_pull_picks() {
     let root = scratch.join("repo");
     std::fs::create_dir_all(&root).unwrap();
     let index = repository(&python, &root);
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(&scratch)
-        .status();
     let (_server, port) = common::nginx::start(&nginx, &scratch.join("nginx"), &root, None);
     let url = format!("http://127.0.0.1:{port}/plain");
     let pulls = scratch.join("pulls");

@@ -61,11 +61,6 @@ async fn index_downloads_from_real_nginx_with_every_reason_for_failure() {
     let root = scratch.join("repo");
     std::fs::create_dir_all(&root).unwrap();
     let index = helm_repository(&python, &root);
-    // nginx workers may run as another user: everything they serve must be readable
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(&scratch)
-        .status();
 
     let (_plain_server, port) = common::nginx::start(&nginx, &scratch.join("nginx"), &root, None);
     let http = client(&RepoTls::default(), Duration::from_secs(10)).unwrap();
@@ -165,10 +160,6 @@ async fn index_downloads_from_real_nginx_with_every_reason_for_failure() {
     let certs = scratch.join("certs");
     std::fs::create_dir_all(&certs).unwrap();
     common::certificates(&certs);
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(&scratch)
-        .status();
     let (_tls_server, tls_port) =
         common::nginx::start(&nginx, &scratch.join("nginx-tls"), &root, Some(&certs));
     let https = format!("https://127.0.0.1:{tls_port}/plain");

@@ -161,16 +161,7 @@ pub fn rows(listing: &Listing, chart: Option<&str>, all_versions: bool) -> Vec<R
                 if chart.is_some_and(|c| c != name) {
                     continue;
                 }
-                let shown: Vec<_> = if all_versions {
-                    versions.iter().collect()
-                } else {
-                    versions
-                        .iter()
-                        .find(|v| v.version.pre.is_empty())
-                        .into_iter()
-                        .collect()
-                };
-                for v in shown {
+                for v in shown(versions, all_versions, |v| v.version.pre.is_empty()) {
                     out.push(Row {
                         name: name.clone(),
                         version: v.version_text().to_owned(),
@@ -181,16 +172,7 @@ pub fn rows(listing: &Listing, chart: Option<&str>, all_versions: bool) -> Vec<R
             }
         }
         Listing::Oci { chart: r, versions } => {
-            let shown: Vec<_> = if all_versions {
-                versions.iter().collect()
-            } else {
-                versions
-                    .iter()
-                    .find(|v| v.version.pre.is_empty())
-                    .into_iter()
-                    .collect()
-            };
-            for v in shown {
+            for v in shown(versions, all_versions, |v| v.version.pre.is_empty()) {
                 out.push(Row {
                     name: r.to_string(),
                     version: v.version.to_string(),
@@ -201,6 +183,15 @@ pub fn rows(listing: &Listing, chart: Option<&str>, all_versions: bool) -> Vec<R
         }
     }
     out
+}
+
+/// Every version (newest first), or only the newest stable one, as `helm search` shows them.
+fn shown<T>(versions: &[T], all: bool, stable: impl Fn(&T) -> bool) -> Vec<&T> {
+    if all {
+        versions.iter().collect()
+    } else {
+        versions.iter().find(|v| stable(v)).into_iter().collect()
+    }
 }
 
 /// The version the operator picks for `constraint`: a version written exactly as the

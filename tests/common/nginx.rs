@@ -15,6 +15,13 @@ pub fn binary() -> Option<PathBuf> {
 /// nginx serving `root` on 127.0.0.1: `/plain/` as is, `/gzip/` gzip-encoded, `/auth/` behind
 /// Basic auth (`user`/`pass`); over TLS when `tls` is given.
 pub fn start(nginx: &Path, dir: &Path, root: &Path, tls: Option<&Path>) -> (super::Process, u16) {
+    // the workers may run as another user: everything they serve must be readable
+    for path in [root, dir].into_iter().chain(tls) {
+        let _ = Command::new("chmod")
+            .args(["-R", "a+rX"])
+            .arg(path)
+            .status();
+    }
     let port = super::free_port();
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::write(dir.join("users"), "user:{PLAIN}pass\n").unwrap();
