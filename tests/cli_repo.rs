@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const TEST: &str = "repo command";
@@ -77,24 +77,6 @@ for c in constraints:
         .collect()
 }
 
-fn repository(python: &Path, dir: &Path) -> PathBuf {
-    let chart = common::repo_root().join("tests/fixtures/template-charts/app");
-    let script = "import json, sys, helm_python as h\nfor v in json.loads(sys.argv[3]):\n    h.package(sys.argv[1], destination=sys.argv[2], version=v)\nh.repo_index_generate(sys.argv[2])";
-    let out = Command::new(python)
-        .args(["-c", script])
-        .arg(&chart)
-        .arg(dir)
-        .arg(serde_json::to_string(&VERSIONS).unwrap())
-        .output()
-        .expect("run helm");
-    assert!(
-        out.status.success(),
-        "helm package/repo index: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.join("index.yaml")
-}
-
 #[test]
 fn repo_resolve_picks_what_helm_pull_picks() {
     let Some(python) = common::helm_oracle(TEST) else {
@@ -107,7 +89,7 @@ fn repo_resolve_picks_what_helm_pull_picks() {
     let scratch = common::scratch_dir("cli-repo");
     let root = scratch.join("repo");
     std::fs::create_dir_all(&root).unwrap();
-    let index = repository(&python, &root);
+    let index = common::nginx::helm_repository(&python, &root, &VERSIONS);
     let (_server, port) = common::nginx::start(&nginx, &scratch.join("nginx"), &root, None);
     let url = format!("http://127.0.0.1:{port}/plain");
     let pulls = scratch.join("pulls");

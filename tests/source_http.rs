@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use helm_operator::source::http::{
@@ -14,24 +12,6 @@ use helm_operator::source::http::{
 };
 
 const TEST: &str = "http repositories";
-
-/// A repository directory with a chart packaged and indexed by real Helm.
-fn helm_repository(python: &Path, dir: &Path) -> Vec<u8> {
-    let chart = common::repo_root().join("tests/fixtures/template-charts/app");
-    let script = "import sys, helm_python as h\nh.package(sys.argv[1], destination=sys.argv[2])\nh.repo_index_generate(sys.argv[2])";
-    let out = Command::new(python)
-        .args(["-c", script])
-        .arg(&chart)
-        .arg(dir)
-        .output()
-        .expect("run helm");
-    assert!(
-        out.status.success(),
-        "helm package/repo index: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read(dir.join("index.yaml")).expect("Helm wrote index.yaml")
-}
 
 fn request<'a>(repo_url: &'a str, max_bytes: u64) -> IndexRequest<'a> {
     IndexRequest {
@@ -60,7 +40,8 @@ async fn index_downloads_from_real_nginx_with_every_reason_for_failure() {
     let scratch = common::scratch_dir("source-http");
     let root = scratch.join("repo");
     std::fs::create_dir_all(&root).unwrap();
-    let index = helm_repository(&python, &root);
+    let index = std::fs::read(common::nginx::helm_repository(&python, &root, &[]))
+        .expect("Helm wrote index.yaml");
 
     let (_plain_server, port) = common::nginx::start(&nginx, &scratch.join("nginx"), &root, None);
     let http = client(&RepoTls::default(), Duration::from_secs(10)).unwrap();

@@ -210,6 +210,19 @@ pub fn unmarshal_partial(text: &str) -> Result<(Value, Option<String>), String> 
     Ok((v, p.deferred))
 }
 
+/// The name `encoding/json` gives a decoded document's kind in its type errors (`null`,
+/// `bool`, `number`, `string`, `array`, `object`).
+pub fn go_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
 /// What Go says when a JSON document of the wrong kind is decoded into `target`
 /// (`json: cannot unmarshal array into Go value of type map[string]interface {}`).
 pub fn type_error(value: &Value, target: &str) -> String {

@@ -350,16 +350,6 @@ impl Value {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || Self::from_json_level(v, false))
     }
 
-    /// [`Value::from_json`] of a JSON object, without wrapping (copying) it into a
-    /// `serde_json::Value` first.
-    pub fn from_json_object(m: &serde_json::Map<String, serde_json::Value>) -> Map {
-        Map::new(
-            m.iter()
-                .map(|(k, v)| (k.clone(), Value::from_json(v)))
-                .collect(),
-        )
-    }
-
     /// Converts a chart's values, which hold Go's `int64` where `--set` parsed an integer:
     /// a `serde_json` integer becomes `int64`, a float `float64` (YAML and JSON documents give
     /// only floats, as Helm decodes them); otherwise as [`Value::from_json`].

@@ -92,3 +92,24 @@ fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// A Helm repository in `dir` made by real Helm: the fixture chart `tests/fixtures/template-charts/app`
+/// packaged at each of `versions` (its own version when empty) and `helm repo index`. Returns
+/// the `index.yaml` path.
+pub fn helm_repository(python: &Path, dir: &Path, versions: &[&str]) -> PathBuf {
+    let chart = super::repo_root().join("tests/fixtures/template-charts/app");
+    let script = "import json, sys, helm_python as h\nfor v in json.loads(sys.argv[3]) or [None]:\n    h.package(sys.argv[1], destination=sys.argv[2], version=v)\nh.repo_index_generate(sys.argv[2])";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(&chart)
+        .arg(dir)
+        .arg(serde_json::to_string(versions).unwrap())
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm package/repo index: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("index.yaml")
+}

@@ -8,6 +8,7 @@
 //! (where `helm template` adds a hint about `--debug`) or before it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{Map as JsonMap, Value as Json};
 
@@ -284,11 +285,12 @@ fn check_kube_version(chart: &Chart, caps: &Capabilities) -> Result<(), InstallE
 
 /// The CRD files of a processed chart and its subcharts, paths relative to the top chart, in
 /// Helm's order (`Chart.CRDObjects`): each chart's own files, then its subcharts'.
-pub fn crd_files(chart: &Chart) -> Vec<(String, Vec<u8>)> {
-    fn walk(chart: &Chart, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+/// The bytes are shared with the chart, not copied.
+pub fn crd_files(chart: &Chart) -> Vec<(String, Arc<[u8]>)> {
+    fn walk(chart: &Chart, prefix: &str, out: &mut Vec<(String, Arc<[u8]>)>) {
         for f in &chart.files {
             if f.name.starts_with("crds/") {
-                out.push((format!("{prefix}{}", f.name), f.data.to_vec()));
+                out.push((format!("{prefix}{}", f.name), Arc::clone(&f.data)));
             }
         }
         for sub in &chart.dependencies {

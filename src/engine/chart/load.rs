@@ -1433,23 +1433,12 @@ struct Decoder {
     saved: Option<String>,
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 impl Decoder {
     fn mismatch(&mut self, v: &Value, at: At<'_>, ty: &str) {
         if self.saved.is_none() {
             self.saved = Some(format!(
                 "json: cannot unmarshal {} into Go struct field {}.{} of type {ty}",
-                json_kind(v),
+                crate::engine::json::go_kind(v),
                 at.strukt,
                 at.path
             ));
@@ -1660,7 +1649,7 @@ fn decode_metadata(v: &Value, md: &mut GoMetadata) -> Result<(), String> {
         other => {
             return Err(format!(
                 "json: cannot unmarshal {} into Go value of type v2.Metadata",
-                json_kind(other)
+                crate::engine::json::go_kind(other)
             ));
         }
     };
@@ -1705,7 +1694,7 @@ fn decode_lock(v: &Value) -> Result<(), String> {
         other => {
             return Err(format!(
                 "json: cannot unmarshal {} into Go value of type v2.Lock",
-                json_kind(other)
+                crate::engine::json::go_kind(other)
             ));
         }
     };

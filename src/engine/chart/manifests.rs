@@ -13,6 +13,7 @@ use crate::engine::yaml::parse::yaml_to_json;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// Kinds in the order Helm installs them (`releaseutil.InstallOrder`); kinds not listed come
 /// after all of these, sorted by name.
@@ -312,7 +313,7 @@ pub struct Crd {
     /// Its path from the top chart as Helm prints it (`top/charts/sub/crds/foo.yaml`).
     pub filename: String,
     /// Its bytes.
-    pub data: Vec<u8>,
+    pub data: Arc<[u8]>,
 }
 
 /// What a render installs.
@@ -375,7 +376,7 @@ pub struct SplitOptions<'a> {
 /// cannot read, with Helm's message.
 pub fn split_and_sort(
     render_map: &BTreeMap<String, String>,
-    crds: Vec<(String, Vec<u8>)>,
+    crds: Vec<(String, Arc<[u8]>)>,
     opts: SplitOptions<'_>,
 ) -> Result<Rendered, ManifestError> {
     let top_notes = format!("{}/templates/{NOTES_SUFFIX}", opts.chart_name);
@@ -645,21 +646,10 @@ pub fn parse_head(doc: &str) -> Result<Head, String> {
 
 const METADATA_GO_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 fn type_error(v: &Value, field: &str, go_type: &str) -> String {
     format!(
         "cannot unmarshal {} into Go struct field {field} of type {go_type}",
-        json_kind(v)
+        crate::engine::json::go_kind(v)
     )
 }
 
@@ -703,7 +693,7 @@ fn decode_head(v: &Value) -> Result<Head, String> {
         other => {
             return Err(format!(
                 "cannot unmarshal {} into Go value of type util.SimpleHead",
-                json_kind(other)
+                crate::engine::json::go_kind(other)
             ));
         }
     };
@@ -932,7 +922,7 @@ mod tests {
             ("charts/sub/crds/s.yaml", "s\n"),
         ]
         .iter()
-        .map(|(p, d)| (p.to_string(), d.as_bytes().to_vec()))
+        .map(|(p, d)| (p.to_string(), Arc::from(d.as_bytes())))
         .collect();
         let opts = SplitOptions {
             chart_name: "crdc",
@@ -942,7 +932,7 @@ mod tests {
         let got: Vec<(&str, &str, &[u8])> = r
             .crds
             .iter()
-            .map(|c| (c.name.as_str(), c.filename.as_str(), c.data.as_slice()))
+            .map(|c| (c.name.as_str(), c.filename.as_str(), &c.data[..]))
             .collect();
         let want: Vec<(&str, &str, &[u8])> = vec![
             ("crds/a.YML", "crdc/crds/a.YML", b"x\n"),

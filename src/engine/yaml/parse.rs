@@ -70,14 +70,7 @@ pub fn load_values(text: &str) -> Result<Map<String, Value>, String> {
 }
 
 fn json_type_error(v: &Value, target: &str) -> String {
-    let kind = match v {
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-        Value::String(_) => "string",
-        Value::Number(_) => "number",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
-    };
+    let kind = crate::engine::json::go_kind(v);
     format!(
         "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type {target}"
     )
