@@ -14,9 +14,12 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use helm_operator::api::{self, HelmRelease, HelmRepository};
 use helm_operator::config::{ProcessEnvironment, RawSettings, SETTINGS, Settings, Source};
-use helm_operator::controller::{self, Context, ControllerSpec};
+use helm_operator::controller::repository::status::StatusBounds;
+use helm_operator::controller::{self, Context, ControllerOptions, ControllerSpec};
+use helm_operator::engine::chart::load::LoadLimits;
 use helm_operator::server::{Readiness, Server};
 use helm_operator::shard::{ShardOwnership, SingleMember};
+use helm_operator::source::sync::{SourceLimits, Sources};
 use helm_operator::telemetry::{self, Metrics};
 use tokio::sync::watch;
 
@@ -202,13 +205,18 @@ impl Args for RunArgs {
             } else {
                 format!(" [default: {}]", s.default)
             };
-            cmd.arg(
-                clap::Arg::new(s.key)
-                    .long(s.flag)
-                    .env(s.env)
-                    .value_name("VALUE")
-                    .help(format!("{}{default} [config: {}]", s.help, s.key)),
-            )
+            let arg = clap::Arg::new(s.key)
+                .long(s.flag)
+                .env(s.env)
+                .value_name("VALUE")
+                .help(format!("{}{default} [config: {}]", s.help, s.key));
+            // a switch may be given bare (`--allow-cross-namespace-secrets`) or with true/false
+            let arg = if s.default == "false" {
+                arg.num_args(0..=1).default_missing_value("true")
+            } else {
+                arg
+            };
+            cmd.arg(arg)
         })
     }
 
@@ -664,11 +672,39 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     tokio::spawn(wait_for_api(client.clone(), api_check, shutdown_rx.clone()));
 
     let shards: Arc<dyn ShardOwnership> = SingleMember::new(&settings.watch_namespaces);
+    let sources = Arc::new(Sources::new(
+        settings.caches.index_bytes,
+        settings.caches.chart_bytes,
+        settings.caches.ttl,
+        settings.workers.fetch,
+        SourceLimits {
+            max_index_bytes: settings.limits.max_index_bytes,
+            max_archive_bytes: settings.limits.max_chart_archive_bytes,
+            max_registry_charts: settings.limits.max_registry_charts,
+        },
+        Some(Arc::clone(&metrics)),
+    ));
+    let options = ControllerOptions {
+        status_bounds: StatusBounds {
+            versions_per_chart: settings.limits.status_versions_per_chart,
+            max_charts: settings.limits.status_max_charts,
+        },
+        allow_cross_namespace_secrets: settings.allow_cross_namespace_secrets,
+        chart_limits: LoadLimits {
+            max_archive_bytes: settings.limits.max_chart_archive_bytes,
+            max_file_bytes: settings.limits.max_chart_file_bytes,
+            max_total_bytes: settings.limits.max_chart_unpacked_bytes,
+            max_files: settings.limits.max_chart_files,
+            ..LoadLimits::default()
+        },
+    };
     let ctx = Arc::new(Context::new(
         client,
         &settings.replica_id,
         Arc::clone(&shards),
         Arc::clone(&metrics),
+        sources,
+        options,
     ));
     let concurrency = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     let repositories = tokio::spawn(controller::run_kind::<HelmRepository, _, _>(

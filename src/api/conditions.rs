@@ -67,6 +67,14 @@ pub mod reason {
     pub const TLS_ERROR: &str = "TLSError";
     /// A referenced Secret or ConfigMap is missing or lacks a key.
     pub const REFERENCE_NOT_FOUND: &str = "ReferenceNotFound";
+    /// A Secret reference leaves the object's namespace and the operator does not allow it.
+    pub const CROSS_NAMESPACE_REFERENCE: &str = "CrossNamespaceReference";
+    /// A repository sync brought new content (event reason).
+    pub const SYNCED: &str = "Synced";
+    /// An index lists versions Helm would skip as invalid (event reason).
+    pub const INVALID_CHART_VERSIONS: &str = "InvalidChartVersions";
+    /// A values ConfigMap could not be created, refreshed or deleted (event reason).
+    pub const VALUES_CONFIG_MAP_FAILED: &str = "ValuesConfigMapFailed";
     /// No chart version satisfies the constraint.
     pub const CHART_NOT_FOUND: &str = "ChartNotFound";
     /// The chart archive could not be downloaded or verified.

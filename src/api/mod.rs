@@ -31,6 +31,30 @@ pub struct LocalObjectReference {
     pub name: String,
 }
 
+/// A reference to a Secret: in the referring object's namespace unless `namespace` is given, which
+/// the operator honours only when started with `--allow-cross-namespace-secrets` (a tenant must
+/// not read another tenant's Secrets by naming them).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct SecretReference {
+    /// Name of the Secret.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Namespace of the Secret. Empty: the referring object's namespace. Another namespace is
+    /// refused unless the operator runs with `--allow-cross-namespace-secrets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl SecretReference {
+    /// The namespace the Secret is read from, given the referring object's namespace.
+    pub fn namespace_or<'a>(&'a self, own: &'a str) -> &'a str {
+        self.namespace
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(own)
+    }
+}
+
 /// Default values of the API's fields, shared by serde and the generated schema.
 pub mod defaults {
     /// `HelmRepository.spec.interval`.

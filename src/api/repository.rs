@@ -6,7 +6,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{LocalObjectReference, defaults};
+use super::{SecretReference, defaults};
 
 /// A Helm chart repository: an HTTP repository serving `index.yaml`, or an OCI registry.
 // kube-derive takes one `printcolumn(..., type_ = ...)` per column; clippy reads the repeated
@@ -144,10 +144,10 @@ pub struct RepositoryAuth {
     /// certificates), and whether to skip server certificate verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsConfig>,
-    /// A Secret of type `kubernetes.io/dockerconfigjson` in the same namespace, holding registry
+    /// A Secret of type `kubernetes.io/dockerconfigjson` (same namespace by default), holding registry
     /// credentials (as made by `kubectl create secret docker-registry`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_ref: Option<LocalObjectReference>,
+    pub secret_ref: Option<SecretReference>,
 }
 
 /// HTTP Basic credentials. Prefer `secretRef`: inline values are visible to anyone who can read
@@ -161,19 +161,19 @@ pub struct BasicAuth {
     /// Password (inline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// A Secret in the same namespace with `username` and `password` keys; it takes precedence
+    /// A Secret (same namespace by default) with `username` and `password` keys; it takes precedence
     /// over the inline values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_ref: Option<LocalObjectReference>,
+    pub secret_ref: Option<SecretReference>,
 }
 
 /// TLS settings for a repository.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TlsConfig {
-    /// A Secret in the same namespace with `ca.crt`, and optionally `tls.crt` and `tls.key`.
+    /// A Secret (same namespace by default) with `ca.crt`, and optionally `tls.crt` and `tls.key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_ref: Option<LocalObjectReference>,
+    pub secret_ref: Option<SecretReference>,
     /// Skip verification of the server's certificate. Insecure; for testing only.
     #[serde(default)]
     pub insecure_skip_verify: bool,

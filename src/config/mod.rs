@@ -171,6 +171,27 @@ pub const SETTINGS: &[SettingSpec] = &[
         help: "Newest versions listed per chart in a HelmRepository's status",
     },
     SettingSpec {
+        key: "limits.statusMaxCharts",
+        flag: "status-max-charts",
+        env: "HELM_OPERATOR_STATUS_MAX_CHARTS",
+        default: "500",
+        help: "Charts listed at most in a HelmRepository's status (the first by name; the totals count all), so a huge repository cannot outgrow etcd's object limit",
+    },
+    SettingSpec {
+        key: "limits.maxRegistryCharts",
+        flag: "max-registry-charts",
+        env: "HELM_OPERATOR_MAX_REGISTRY_CHARTS",
+        default: "1000",
+        help: "Chart repositories read at most from an OCI registry's catalog when a HelmRepository syncs",
+    },
+    SettingSpec {
+        key: "security.allowCrossNamespaceSecrets",
+        flag: "allow-cross-namespace-secrets",
+        env: "HELM_OPERATOR_ALLOW_CROSS_NAMESPACE_SECRETS",
+        default: "false",
+        help: "Let a HelmRepository read credentials and TLS Secrets from other namespaces (`secretRef.namespace`). Off: only from its own namespace, so a tenant cannot borrow another tenant's Secrets",
+    },
+    SettingSpec {
         key: "listen.metrics",
         flag: "metrics-address",
         env: "HELM_OPERATOR_METRICS_ADDRESS",
@@ -511,6 +532,10 @@ pub struct Limits {
     pub max_chart_files: usize,
     /// Versions per chart in a HelmRepository's status.
     pub status_versions_per_chart: usize,
+    /// Charts in a HelmRepository's status.
+    pub status_max_charts: usize,
+    /// Repositories read from a registry's catalog.
+    pub max_registry_charts: usize,
 }
 
 /// The validated settings of `helm-operator run`.
@@ -536,6 +561,8 @@ pub struct Settings {
     pub caches: Caches,
     /// Size limits.
     pub limits: Limits,
+    /// Whether Secrets may be read from namespaces other than the referring object's.
+    pub allow_cross_namespace_secrets: bool,
     /// Address of `/metrics`.
     pub metrics_address: SocketAddr,
     /// Address of `/healthz` and `/readyz`.
@@ -638,7 +665,11 @@ impl Settings {
                 max_chart_files: raw.parse("limits.maxChartFiles", |v| count(v, false))?,
                 status_versions_per_chart: raw
                     .parse("limits.statusVersionsPerChart", |v| count(v, false))?,
+                status_max_charts: raw.parse("limits.statusMaxCharts", |v| count(v, false))?,
+                max_registry_charts: raw.parse("limits.maxRegistryCharts", |v| count(v, false))?,
             },
+            allow_cross_namespace_secrets: raw
+                .parse("security.allowCrossNamespaceSecrets", boolean)?,
             metrics_address: raw.parse("listen.metrics", socket_address)?,
             health_address: raw.parse("listen.health", socket_address)?,
             log_format: raw.parse("log.format", |v| match v {
@@ -661,6 +692,14 @@ fn positive_duration(v: &str) -> Result<Duration, String> {
         Ok(d) if d.is_zero() => Err("must be greater than zero".to_owned()),
         Ok(d) => Ok(d),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+fn boolean(v: &str) -> Result<bool, String> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("expected true or false".to_owned()),
     }
 }
 

@@ -2,9 +2,10 @@
 //! operator is limited to some namespaces), each gated by shard ownership, and the pieces they
 //! share: the context, status writes, events, and reconcile metrics.
 //!
-//! At this stage the reconcilers validate the spec and report the result in status conditions
-//! and events; they do not fetch, render or install anything.
+//! The HelmRepository controller syncs repositories; the HelmRelease controller validates its
+//! spec and reports the result (installing arrives with the release engine).
 
+pub mod backoff;
 pub mod release;
 pub mod repository;
 
@@ -27,6 +28,7 @@ use tokio::sync::watch;
 use crate::api::FIELD_MANAGER;
 use crate::server::Readiness;
 use crate::shard::ShardOwnership;
+use crate::source::sync::Sources;
 use crate::telemetry::{Metrics, catalog};
 
 /// What every reconcile can use.
@@ -39,6 +41,23 @@ pub struct Context {
     pub shards: Arc<dyn ShardOwnership>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Repository listings, chart archives and the clients that fetch them.
+    pub sources: Arc<Sources>,
+    /// Consecutive failures per object, for backoff.
+    pub retries: backoff::Retries,
+    /// Settings the reconcilers apply.
+    pub options: ControllerOptions,
+}
+
+/// The operator settings the reconcilers apply.
+#[derive(Debug, Clone)]
+pub struct ControllerOptions {
+    /// How much of a repository's listing its status shows.
+    pub status_bounds: repository::status::StatusBounds,
+    /// Whether Secrets may be read from other namespaces.
+    pub allow_cross_namespace_secrets: bool,
+    /// Limits for reading chart archives.
+    pub chart_limits: crate::engine::chart::load::LoadLimits,
 }
 
 impl Debug for Context {
@@ -56,6 +75,8 @@ impl Context {
         replica_id: &str,
         shards: Arc<dyn ShardOwnership>,
         metrics: Arc<Metrics>,
+        sources: Arc<Sources>,
+        options: ControllerOptions,
     ) -> Self {
         let reporter = Reporter {
             controller: FIELD_MANAGER.into(),
@@ -66,6 +87,9 @@ impl Context {
             client,
             shards,
             metrics,
+            sources,
+            retries: backoff::Retries::default(),
+            options,
         }
     }
 }
@@ -76,6 +100,18 @@ pub enum ReconcileError {
     /// Writing the status failed.
     #[error("patching status of {kind} {namespace}/{name}: {source}")]
     PatchStatus {
+        /// Kind.
+        kind: String,
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+        /// The API error.
+        source: kube::Error,
+    },
+    /// Writing metadata (finalizers) failed.
+    #[error("patching metadata of {kind} {namespace}/{name}: {source}")]
+    PatchMetadata {
         /// Kind.
         kind: String,
         /// Namespace.
@@ -107,6 +143,7 @@ impl ReconcileError {
     pub fn reason(&self) -> &'static str {
         match self {
             ReconcileError::PatchStatus { .. } => "PatchStatusFailed",
+            ReconcileError::PatchMetadata { .. } => "PatchMetadataFailed",
             ReconcileError::Timeout { .. } => "Timeout",
             ReconcileError::MissingNamespace(_) => "MissingNamespace",
         }

@@ -111,7 +111,7 @@ pub enum FetchError {
         status: u16,
     },
     /// The body (or its inflated form) is larger than allowed.
-    #[error("{url}: the index is larger than the maximum of {max} bytes")]
+    #[error("{url}: the download is larger than the maximum of {max} bytes")]
     TooLarge {
         /// The URL.
         url: String,
@@ -306,6 +306,75 @@ pub async fn fetch_index(
     req: &IndexRequest<'_>,
 ) -> Result<IndexFetch, FetchError> {
     let url = index_url(req.repo_url)?;
+    get(
+        client,
+        url,
+        &Download {
+            auth: req.auth,
+            etag: req.etag,
+            last_modified: req.last_modified,
+            max_bytes: req.max_bytes,
+            timeout: req.timeout,
+        },
+    )
+    .await
+}
+
+/// Downloads a chart archive from `url` (an absolute URL, as [`crate::source::index::resolve_chart_url`]
+/// makes it). `auth` goes only where the caller decided it may go: Helm sends repository
+/// credentials to chart URLs on the repository's own host only.
+///
+/// # Errors
+/// A [`FetchError`] naming the reason.
+pub async fn fetch_archive(
+    client: &reqwest::Client,
+    url: &str,
+    auth: Option<&BasicAuth>,
+    max_bytes: u64,
+    timeout: Duration,
+) -> Result<Vec<u8>, FetchError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| FetchError::InvalidUrl {
+        url: url.to_owned(),
+        why: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(FetchError::InvalidUrl {
+            url: url.to_owned(),
+            why: "a chart URL must be http or https".to_owned(),
+        });
+    }
+    let download = Download {
+        auth,
+        etag: None,
+        last_modified: None,
+        max_bytes,
+        timeout,
+    };
+    match get(client, parsed, &download).await? {
+        IndexFetch::Fetched { body, .. } => Ok(body),
+        // nothing was asked conditionally: a 304 here is the server's mistake
+        IndexFetch::NotModified => Err(FetchError::Status {
+            url: url.to_owned(),
+            status: 304,
+        }),
+    }
+}
+
+/// One GET's options.
+struct Download<'a> {
+    auth: Option<&'a BasicAuth>,
+    etag: Option<&'a str>,
+    last_modified: Option<&'a str>,
+    max_bytes: u64,
+    timeout: Duration,
+}
+
+/// A GET with optional validators, gzip inflated, the size capped on the wire and inflated.
+async fn get(
+    client: &reqwest::Client,
+    url: reqwest::Url,
+    req: &Download<'_>,
+) -> Result<IndexFetch, FetchError> {
     let shown = url.to_string();
     let mut request = client.get(url.clone()).header(ACCEPT_ENCODING, "gzip");
     if let Some(auth) = req.auth {

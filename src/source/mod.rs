@@ -8,3 +8,4 @@ pub mod index;
 pub mod local;
 pub mod oci;
 pub mod query;
+pub mod sync;

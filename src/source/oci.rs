@@ -346,6 +346,147 @@ pub async fn list_versions_paged(
     Ok(versions)
 }
 
+/// What a registry path (`oci://host/path`, a HelmRepository's URL) offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryListing {
+    /// The registry's catalog was listed: every repository directly below the path that has at
+    /// least one semver tag, by chart name, versions newest first.
+    Charts(std::collections::BTreeMap<String, Vec<OciVersion>>),
+    /// The registry accepted the credentials but does not list its repositories to them (many
+    /// hosted registries refuse `/v2/_catalog`); versions are looked up per chart when asked.
+    CatalogUnavailable {
+        /// Why, e.g. `HTTP 404`.
+        why: String,
+    },
+}
+
+/// Lists the charts under `base` (`oci://host/path`): the catalog's repositories directly below
+/// the path, then each one's tags (`concurrency` at a time). At most `max_charts` repositories
+/// are read; the rest are left out.
+///
+/// Credentials are checked before the catalog is asked, so that a catalog refused to valid
+/// credentials (a token registry without catalog rights) is told apart from wrong credentials.
+///
+/// # Errors
+/// An [`OciError`] naming the reason.
+pub async fn list_registry(
+    client: &Client,
+    base: &OciChartRef,
+    auth: &OciAuth,
+    max_charts: usize,
+    concurrency: usize,
+) -> Result<RegistryListing, OciError> {
+    use futures::StreamExt as _;
+    let probe = base.reference(None);
+    let token_flow = client
+        .auth(
+            &probe,
+            &auth.registry_auth(),
+            oci_client::RegistryOperation::Pull,
+        )
+        .await
+        .map_err(|e| classify(e, base, None))?
+        .is_some();
+    let prefix = format!("{}/", base.repository);
+    let mut children = Vec::new();
+    let mut last: Option<String> = None;
+    const PAGE: usize = 1000;
+    loop {
+        let page = match client
+            .catalog(&probe, &auth.registry_auth(), Some(PAGE), last.as_deref())
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => {
+                let refused = catalog_refusal(&e);
+                return match (refused, token_flow) {
+                    // 401/403 to credentials the token service just accepted: no catalog rights
+                    (Some(why), true) => Ok(RegistryListing::CatalogUnavailable { why }),
+                    (Some(why), false)
+                        if !why.starts_with("HTTP 401") && !why.starts_with("HTTP 403") =>
+                    {
+                        Ok(RegistryListing::CatalogUnavailable { why })
+                    }
+                    _ => Err(classify(e, base, None)),
+                };
+            }
+        };
+        let n = page.repositories.len();
+        if n == 0 || page.repositories.last() == last.as_ref() {
+            break;
+        }
+        last = page.repositories.last().cloned();
+        children.extend(
+            page.repositories
+                .into_iter()
+                .filter_map(|r| r.strip_prefix(&prefix).map(str::to_owned))
+                .filter(|name| !name.is_empty() && !name.contains('/')),
+        );
+        if n < PAGE || children.len() >= max_charts {
+            break;
+        }
+    }
+    children.truncate(max_charts);
+    let listed: Vec<Result<Option<(String, Vec<OciVersion>)>, OciError>> =
+        futures::stream::iter(children)
+            .map(|name| {
+                let repository = format!("{prefix}{name}");
+                async move {
+                    let chart = OciChartRef {
+                        registry: base.registry.clone(),
+                        repository,
+                    };
+                    match list_versions(client, &chart, auth).await {
+                        Ok(versions) if versions.is_empty() => Ok(None),
+                        Ok(versions) => Ok(Some((name, versions))),
+                        // deleted between the catalog and its tag list
+                        Err(OciError::NotFound { .. }) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+    let mut charts = std::collections::BTreeMap::new();
+    for item in listed {
+        if let Some((name, versions)) = item? {
+            charts.insert(name, versions);
+        }
+    }
+    Ok(RegistryListing::Charts(charts))
+}
+
+/// Whether a catalog request was refused as a service rather than failed: the status that says
+/// so (`HTTP 401`/`403`/`404`/`405`, or the registry's `UNSUPPORTED`/`DENIED` codes).
+fn catalog_refusal(e: &OciDistributionError) -> Option<String> {
+    match e {
+        OciDistributionError::ServerError { code, .. } if matches!(code, 401 | 403 | 404 | 405) => {
+            Some(format!("HTTP {code}"))
+        }
+        OciDistributionError::UnauthorizedError { .. } => Some("HTTP 401".to_owned()),
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<String> = envelope
+                .errors
+                .iter()
+                .map(|e| format!("{:?}", e.code))
+                .collect();
+            codes
+                .iter()
+                .any(|c| c == "Unsupported" || c == "Denied" || c == "Unauthorized")
+                .then(|| {
+                    let status = if codes.iter().any(|c| c == "Unauthorized") {
+                        "HTTP 401"
+                    } else {
+                        "refused"
+                    };
+                    format!("{status} ({})", codes.join(", "))
+                })
+        }
+        _ => None,
+    }
+}
+
 /// A chart archive pulled from a registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulledChart {
