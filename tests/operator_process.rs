@@ -4,67 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use common::{Process, eventually, free_port, http_get};
 use helm_operator::telemetry::catalog;
 use kube_emulator::{EmulatorConfig, RunningEmulator};
-
-struct Operator {
-    process: Process,
-    health: u16,
-    metrics: u16,
-}
-
-fn start_operator(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> Operator {
-    let (health, metrics) = (free_port(), free_port());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_helm-operator"));
-    cmd.args(["run", "--kubeconfig"])
-        .arg(kubeconfig)
-        .args([
-            "--health-address",
-            &format!("127.0.0.1:{health}"),
-            "--metrics-address",
-            &format!("127.0.0.1:{metrics}"),
-        ])
-        .args([
-            "--replica-id",
-            "test-replica",
-            "--log-format",
-            "json",
-            "--log-level",
-            "info",
-        ])
-        .args(extra)
-        .env_remove("POD_NAME")
-        .env_remove("POD_NAMESPACE");
-    let process = Process::start("helm-operator", cmd, &dir.join("operator.log"));
-    eventually("the operator's /healthz", Duration::from_secs(60), || {
-        http_get(health, "/healthz").filter(|(code, _)| *code == 200)
-    });
-    Operator {
-        process,
-        health,
-        metrics,
-    }
-}
-
-fn stop_operator(mut op: Operator) {
-    op.process.signal("TERM");
-    let status = op
-        .process
-        .wait_exit(Duration::from_secs(30))
-        .unwrap_or_else(|| panic!("operator ignored SIGTERM:\n{}", op.process.log_text()));
-    assert!(
-        status.success(),
-        "operator exited with {status} after SIGTERM:\n{}",
-        op.process.log_text()
-    );
-    let log = op.process.log_text();
-    assert!(log.contains("helm-operator stopped"), "{log}");
-}
 
 fn promtool() -> Option<PathBuf> {
     common::require(
@@ -78,7 +24,7 @@ fn promtool() -> Option<PathBuf> {
 fn without_a_reachable_api_the_operator_is_alive_not_ready_and_stops_on_sigterm() {
     let dir = common::scratch_dir("no-api");
     let kubeconfig = common::write_kubeconfig(&dir, free_port());
-    let op = start_operator(&dir, &kubeconfig, &[]);
+    let op = common::operator::start_operator(&dir, &kubeconfig, &[]);
 
     let (code, body) = http_get(op.health, "/readyz").unwrap();
     assert_eq!(code, 503, "{body}");
@@ -132,7 +78,7 @@ fn without_a_reachable_api_the_operator_is_alive_not_ready_and_stops_on_sigterm(
             "{report}"
         );
     }
-    stop_operator(op);
+    common::operator::stop_operator(op);
 }
 
 #[test]
@@ -198,49 +144,6 @@ fn version_and_crds_commands_print_without_a_cluster() {
     assert!(docs.iter().all(|d| d["kind"] == "CustomResourceDefinition"));
 }
 
-fn kubectl(dir: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("kubectl")
-        .env("HOME", dir.join("home"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("kubectl runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn condition(
-    dir: &Path,
-    kubeconfig: &Path,
-    resource: &str,
-    type_: &str,
-) -> Option<serde_json::Value> {
-    let (ok, json) = kubectl(dir, kubeconfig, &["get", resource, "-o", "json"]);
-    if !ok {
-        return None;
-    }
-    let obj: serde_json::Value = serde_json::from_str(&json).ok()?;
-    obj["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == type_)
-        .cloned()
-}
-
-fn apply(dir: &Path, kubeconfig: &Path, name: &str, yaml: &str) {
-    let path = dir.join(name);
-    std::fs::write(&path, yaml).unwrap();
-    let (ok, out) = kubectl(dir, kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
-    assert!(ok, "kubectl apply {name}: {out}");
-}
-
 #[test]
 fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fixed() {
     let dir = common::scratch_dir("emulator-e2e");
@@ -251,38 +154,38 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     let kubeconfig = dir.join("kubeconfig");
     emulator.write_kubeconfig(&kubeconfig).unwrap();
     let crds = common::repo_root().join("crds");
-    let (ok, out) = kubectl(
+    let (ok, out) = common::operator::kubectl(
         &dir,
         &kubeconfig,
         &["apply", "--server-side", "-f", crds.to_str().unwrap()],
     );
     assert!(ok, "{out}");
 
-    let op = start_operator(&dir, &kubeconfig, &[]);
+    let op = common::operator::start_operator(&dir, &kubeconfig, &[]);
     eventually("/readyz to pass", Duration::from_secs(60), || {
         http_get(op.health, "/readyz").filter(|(c, _)| *c == 200)
     });
 
-    apply(
+    common::operator::apply(
         &dir,
         &kubeconfig,
         "bad-release.yaml",
         "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: bad, namespace: default}\nspec:\n  chart: {name: app, version: '>>1.0', repository: {name: r}}\n",
     );
-    apply(
+    common::operator::apply(
         &dir,
         &kubeconfig,
         "no-source.yaml",
         "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: no-source, namespace: default}\nspec:\n  chart: {name: app}\n  values: |\n    password: hunter2\n",
     );
-    apply(
+    common::operator::apply(
         &dir,
         &kubeconfig,
         "bad-repo.yaml",
         "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {name: bad-repo, namespace: default}\nspec:\n  url: https://charts.example.com\n  plainHTTP: true\n",
     );
     let http_release = common::repo_root().join("examples/http-release.yaml");
-    let (ok, out) = kubectl(
+    let (ok, out) = common::operator::kubectl(
         &dir,
         &kubeconfig,
         &["apply", "-f", http_release.to_str().unwrap()],
@@ -291,7 +194,7 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
 
     let limit = Duration::from_secs(60);
     let stalled = eventually("bad to be Stalled", limit, || {
-        condition(&dir, &kubeconfig, "hr/bad", "Stalled")
+        common::operator::condition(&dir, &kubeconfig, "hr/bad", "Stalled")
     });
     assert_eq!(stalled["status"], "True");
     assert_eq!(stalled["reason"], "InvalidVersionConstraint");
@@ -299,17 +202,17 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
         stalled["message"].as_str().unwrap().contains(">>1.0"),
         "{stalled}"
     );
-    let ready = condition(&dir, &kubeconfig, "hr/bad", "Ready").unwrap();
+    let ready = common::operator::condition(&dir, &kubeconfig, "hr/bad", "Ready").unwrap();
     assert_eq!(
         (ready["status"].as_str(), ready["reason"].as_str()),
         (Some("False"), Some("InvalidVersionConstraint"))
     );
 
     let no_source = eventually("no-source to be Stalled", limit, || {
-        condition(&dir, &kubeconfig, "hr/no-source", "Stalled")
+        common::operator::condition(&dir, &kubeconfig, "hr/no-source", "Stalled")
     });
     assert_eq!(no_source["reason"], "InvalidChartSource");
-    let (_, json) = kubectl(
+    let (_, json) = common::operator::kubectl(
         &dir,
         &kubeconfig,
         &["get", "hr/no-source", "-o", "jsonpath={.status}"],
@@ -320,7 +223,7 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     );
 
     let repo = eventually("bad-repo to be Stalled", limit, || {
-        condition(&dir, &kubeconfig, "hrepo/bad-repo", "Stalled")
+        common::operator::condition(&dir, &kubeconfig, "hrepo/bad-repo", "Stalled")
     });
     assert_eq!(repo["reason"], "InvalidSpec");
     assert!(
@@ -330,32 +233,33 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     // what the CRD schema can check, the API server refuses at admission
     let path = dir.join("bad-interval.yaml");
     std::fs::write(&path, "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {name: bad-interval, namespace: default}\nspec:\n  url: https://charts.example.com\n  interval: 1d\n").unwrap();
-    let (ok, out) = kubectl(&dir, &kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
+    let (ok, out) =
+        common::operator::kubectl(&dir, &kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
     assert!(
         !ok && out.contains("spec.interval") && out.contains("should match"),
         "{out}"
     );
 
     let valid = eventually("nginx to be reconciled", limit, || {
-        condition(&dir, &kubeconfig, "hr/nginx", "Ready")
+        common::operator::condition(&dir, &kubeconfig, "hr/nginx", "Ready")
     });
     assert_eq!(
         (valid["status"].as_str(), valid["reason"].as_str()),
         (Some("Unknown"), Some("SpecValid"))
     );
-    assert!(condition(&dir, &kubeconfig, "hr/nginx", "Stalled").is_none());
+    assert!(common::operator::condition(&dir, &kubeconfig, "hr/nginx", "Stalled").is_none());
 
     // fixing the constraint clears Stalled and moves Ready to SpecValid
-    apply(
+    common::operator::apply(
         &dir,
         &kubeconfig,
         "bad-release.yaml",
         "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: bad, namespace: default}\nspec:\n  chart: {name: app, version: '>=1.0', repository: {name: r}}\n",
     );
     eventually("bad to recover", limit, || {
-        let ready = condition(&dir, &kubeconfig, "hr/bad", "Ready")?;
+        let ready = common::operator::condition(&dir, &kubeconfig, "hr/bad", "Ready")?;
         (ready["reason"] == "SpecValid"
-            && condition(&dir, &kubeconfig, "hr/bad", "Stalled").is_none())
+            && common::operator::condition(&dir, &kubeconfig, "hr/bad", "Stalled").is_none())
         .then_some(())
     });
 
@@ -378,10 +282,10 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
             format!("helm_operator_kube_requests_total{{result=\"success\",verb=\"{verb}\"}}");
         assert!(metrics.contains(&series), "{series} missing:\n{metrics}");
     }
-    stop_operator(op);
+    common::operator::stop_operator(op);
 
     // the events the operator published, read back through the events API
-    let (ok, json) = kubectl(
+    let (ok, json) = common::operator::kubectl(
         &dir,
         &kubeconfig,
         &["get", "events.events.k8s.io", "-o", "json"],
@@ -409,7 +313,7 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     );
     assert_eq!(warning["reportingController"], "helm-operator");
     // both Event APIs see it: `kubectl describe` reads core events
-    let (ok, described) = kubectl(&dir, &kubeconfig, &["describe", "hr", "bad"]);
+    let (ok, described) = common::operator::kubectl(&dir, &kubeconfig, &["describe", "hr", "bad"]);
     assert!(
         ok && described.contains("InvalidVersionConstraint") && described.contains("helm-operator"),
         "{described}"
@@ -434,7 +338,7 @@ fn real_prometheus_scrapes_every_seed_metric_name() {
     };
     let dir = common::scratch_dir("prometheus");
     let kubeconfig = common::write_kubeconfig(&dir, free_port());
-    let op = start_operator(&dir, &kubeconfig, &[]);
+    let op = common::operator::start_operator(&dir, &kubeconfig, &[]);
     let prom_port = free_port();
     std::fs::write(
         dir.join("prometheus.yml"),
@@ -477,5 +381,5 @@ fn real_prometheus_scrapes_every_seed_metric_name() {
             "Prometheus does not know {name}: {metadata}"
         );
     }
-    stop_operator(op);
+    common::operator::stop_operator(op);
 }

@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use helm_operator::source::oci::{
     OciAuth, OciChartRef, OciError, OciSettings, client, list_versions, list_versions_paged,
@@ -18,124 +16,22 @@ use sha2::Digest as _;
 
 const TEST: &str = "oci registries";
 
-/// A registry on 127.0.0.1 storing under `dir`, with htpasswd auth when `htpasswd` is given.
-fn start_registry(
-    binary: &Path,
-    dir: &Path,
-    htpasswd: Option<&Path>,
-    tls: Option<&Path>,
-) -> (common::Process, u16) {
-    let port = common::free_port();
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    let mut config = format!(
-        "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: tests-not-secret\n",
-        dir.join("data").display()
-    );
-    if let Some(certs) = tls {
-        config.push_str(&format!(
-            "  tls:\n    certificate: {0}/server.crt\n    key: {0}/server.key\n",
-            certs.display()
-        ));
-    }
-    if let Some(file) = htpasswd {
-        config.push_str(&format!(
-            "auth:\n  htpasswd:\n    realm: tests\n    path: {}\n",
-            file.display()
-        ));
-    }
-    std::fs::write(dir.join("config.yml"), config).unwrap();
-    let mut cmd = Command::new(binary);
-    cmd.arg("serve").arg(dir.join("config.yml"));
-    let process = common::Process::start("docker-registry", cmd, &dir.join("registry.log"));
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the registry did not answer: {}",
-            process.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (process, port)
-}
-
-/// Packages the fixture chart at each version and pushes it with real Helm.
-fn push(
-    python: &Path,
-    dir: &Path,
-    port: u16,
-    versions: &[&str],
-    login: Option<(&str, &str)>,
-) -> Vec<PathBuf> {
-    push_to(python, dir, port, versions, login, None)
-}
-
-/// [`push`], over TLS when `ca` (the CA Helm must trust) is given.
-fn push_to(
-    python: &Path,
-    dir: &Path,
-    port: u16,
-    versions: &[&str],
-    login: Option<(&str, &str)>,
-    ca: Option<&Path>,
-) -> Vec<PathBuf> {
-    let chart = common::repo_root().join("tests/fixtures/template-charts/app");
-    let script = r#"
-import json, sys, helm_python as h
-chart, dest, remote, versions, login, tls = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5]), sys.argv[6] == "tls"
-client = h.RegistryClient(plain_http=not tls, credentials_file=dest + "/creds.json")
-if login:
-    client.login(remote.split("/")[2], login[0], login[1], plain_http=not tls, insecure=tls)
-for v in versions:
-    tgz = h.package(chart, destination=dest, version=v)
-    h.push(tgz, remote, client=client, plain_http=not tls, insecure_skip_tls_verify=tls)
-    print(tgz)
-"#;
-    let mut cmd = Command::new(python);
-    if let Some(ca) = ca {
-        // Go reads the extra CA from here, once, when the process starts
-        cmd.env("SSL_CERT_FILE", ca);
-    }
-    let out = cmd
-        .args(["-c", script])
-        .arg(&chart)
-        .arg(dir)
-        .arg(format!("oci://127.0.0.1:{port}/charts"))
-        .arg(serde_json::to_string(versions).unwrap())
-        .arg(serde_json::to_string(&login).unwrap())
-        .arg(if ca.is_some() { "tls" } else { "plain" })
-        .output()
-        .expect("run helm");
-    assert!(
-        out.status.success(),
-        "helm package/push: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(PathBuf::from)
-        .collect()
-}
-
-fn registry_binary() -> Option<PathBuf> {
-    common::which("docker-registry")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn charts_list_and_pull_from_a_real_registry() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let Some(python) = common::helm_oracle(TEST) else {
         return;
     };
-    let Some(binary) = common::require(TEST, "docker-registry (Debian)", registry_binary()) else {
+    let Some(binary) =
+        common::require(TEST, "docker-registry (Debian)", common::registry::binary())
+    else {
         return;
     };
     let scratch = common::scratch_dir("source-oci");
-    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), None, None);
+    let (_registry, port) = common::registry::start(&binary, &scratch.join("registry"), None, None);
     let pushed = std::fs::create_dir_all(scratch.join("charts"))
         .map(|()| {
-            push(
+            common::registry::push(
                 &python,
                 &scratch.join("charts"),
                 port,
@@ -225,7 +121,9 @@ async fn a_registry_with_htpasswd_takes_basic_credentials_and_refuses_without() 
     let Some(python) = common::helm_oracle(TEST) else {
         return;
     };
-    let Some(binary) = common::require(TEST, "docker-registry (Debian)", registry_binary()) else {
+    let Some(binary) =
+        common::require(TEST, "docker-registry (Debian)", common::registry::binary())
+    else {
         return;
     };
     let Some(htpasswd) =
@@ -243,9 +141,10 @@ async fn a_registry_with_htpasswd_takes_basic_credentials_and_refuses_without() 
         .output()
         .unwrap();
     assert!(status.status.success());
-    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), Some(&users), None);
+    let (_registry, port) =
+        common::registry::start(&binary, &scratch.join("registry"), Some(&users), None);
     std::fs::create_dir_all(scratch.join("charts")).unwrap();
-    push(
+    common::registry::push(
         &python,
         &scratch.join("charts"),
         port,
@@ -307,7 +206,9 @@ async fn a_registry_over_tls_is_trusted_through_its_ca_only() {
     let Some(python) = common::helm_oracle(TEST) else {
         return;
     };
-    let Some(binary) = common::require(TEST, "docker-registry (Debian)", registry_binary()) else {
+    let Some(binary) =
+        common::require(TEST, "docker-registry (Debian)", common::registry::binary())
+    else {
         return;
     };
     let Some(_) = common::require(TEST, "openssl", common::which("openssl")) else {
@@ -317,9 +218,10 @@ async fn a_registry_over_tls_is_trusted_through_its_ca_only() {
     let certs = scratch.join("certs");
     std::fs::create_dir_all(&certs).unwrap();
     common::certificates(&certs);
-    let (_registry, port) = start_registry(&binary, &scratch.join("registry"), None, Some(&certs));
+    let (_registry, port) =
+        common::registry::start(&binary, &scratch.join("registry"), None, Some(&certs));
     std::fs::create_dir_all(scratch.join("charts")).unwrap();
-    push_to(
+    common::registry::push_to(
         &python,
         &scratch.join("charts"),
         port,

@@ -427,27 +427,27 @@ pub async fn list_registry(
         }
     }
     children.truncate(max_charts);
-    let listed: Vec<Result<Option<(String, Vec<OciVersion>)>, OciError>> =
-        futures::stream::iter(children)
-            .map(|name| {
-                let repository = format!("{prefix}{name}");
-                async move {
-                    let chart = OciChartRef {
-                        registry: base.registry.clone(),
-                        repository,
-                    };
-                    match list_versions(client, &chart, auth).await {
-                        Ok(versions) if versions.is_empty() => Ok(None),
-                        Ok(versions) => Ok(Some((name, versions))),
-                        // deleted between the catalog and its tag list
-                        Err(OciError::NotFound { .. }) => Ok(None),
-                        Err(e) => Err(e),
-                    }
+    type Listed = Result<Option<(String, Vec<OciVersion>)>, OciError>;
+    let listed: Vec<Listed> = futures::stream::iter(children)
+        .map(|name| {
+            let repository = format!("{prefix}{name}");
+            async move {
+                let chart = OciChartRef {
+                    registry: base.registry.clone(),
+                    repository,
+                };
+                match list_versions(client, &chart, auth).await {
+                    Ok(versions) if versions.is_empty() => Ok(None),
+                    Ok(versions) => Ok(Some((name, versions))),
+                    // deleted between the catalog and its tag list
+                    Err(OciError::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(e),
                 }
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
     let mut charts = std::collections::BTreeMap::new();
     for item in listed {
         if let Some((name, versions)) = item? {

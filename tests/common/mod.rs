@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 pub mod nginx;
+pub mod operator;
 pub mod oracle;
+pub mod registry;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

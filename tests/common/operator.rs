@@ -1,0 +1,113 @@
+//! The `helm-operator` binary as a process against an API server, and kubectl to drive it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use super::{Process, eventually, free_port, http_get};
+
+/// A running operator.
+pub struct Operator {
+    /// The process.
+    pub process: Process,
+    /// Port of /healthz and /readyz.
+    pub health: u16,
+    /// Port of /metrics.
+    pub metrics: u16,
+}
+
+/// Starts `helm-operator run` against `kubeconfig`, with `extra` flags, and waits for /healthz.
+pub fn start_operator(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> Operator {
+    let (health, metrics) = (free_port(), free_port());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_helm-operator"));
+    cmd.args(["run", "--kubeconfig"])
+        .arg(kubeconfig)
+        .args([
+            "--health-address",
+            &format!("127.0.0.1:{health}"),
+            "--metrics-address",
+            &format!("127.0.0.1:{metrics}"),
+        ])
+        .args([
+            "--replica-id",
+            "test-replica",
+            "--log-format",
+            "json",
+            "--log-level",
+            "info",
+        ])
+        .args(extra)
+        .env_remove("POD_NAME")
+        .env_remove("POD_NAMESPACE");
+    let process = Process::start("helm-operator", cmd, &dir.join("operator.log"));
+    eventually("the operator's /healthz", Duration::from_secs(60), || {
+        http_get(health, "/healthz").filter(|(code, _)| *code == 200)
+    });
+    Operator {
+        process,
+        health,
+        metrics,
+    }
+}
+
+/// Stops the operator with SIGTERM and checks that it stopped cleanly.
+pub fn stop_operator(mut op: Operator) {
+    op.process.signal("TERM");
+    let status = op
+        .process
+        .wait_exit(Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("operator ignored SIGTERM:\n{}", op.process.log_text()));
+    assert!(
+        status.success(),
+        "operator exited with {status} after SIGTERM:\n{}",
+        op.process.log_text()
+    );
+    let log = op.process.log_text();
+    assert!(log.contains("helm-operator stopped"), "{log}");
+}
+
+/// Runs kubectl; success and stdout+stderr.
+pub fn kubectl(dir: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("kubectl")
+        .env("HOME", dir.join("home"))
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The condition `type_` of `resource` (`kind/name`), once it exists.
+pub fn condition(
+    dir: &Path,
+    kubeconfig: &Path,
+    resource: &str,
+    type_: &str,
+) -> Option<serde_json::Value> {
+    let (ok, json) = kubectl(dir, kubeconfig, &["get", resource, "-o", "json"]);
+    if !ok {
+        return None;
+    }
+    let obj: serde_json::Value = serde_json::from_str(&json).ok()?;
+    obj["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == type_)
+        .cloned()
+}
+
+/// Writes `yaml` to `dir/name` and applies it with kubectl.
+pub fn apply(dir: &Path, kubeconfig: &Path, name: &str, yaml: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, yaml).unwrap();
+    let (ok, out) = kubectl(dir, kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
+    assert!(ok, "kubectl apply {name}: {out}");
+}
