@@ -15,6 +15,7 @@ pub fn binary() -> Option<PathBuf> {
 /// nginx serving `root` on 127.0.0.1: `/plain/` as is, `/gzip/` gzip-encoded, `/auth/` behind
 /// Basic auth (`user`/`pass`); over TLS when `tls` is given.
 pub fn start(nginx: &Path, dir: &Path, root: &Path, tls: Option<&Path>) -> (super::Process, u16) {
+    std::fs::create_dir_all(dir).unwrap();
     // the workers may run as another user: everything they serve must be readable
     for path in [root, dir].into_iter().chain(tls) {
         let _ = Command::new("chmod")
