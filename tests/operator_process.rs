@@ -243,13 +243,22 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     let valid = eventually("nginx to be reconciled", limit, || {
         common::operator::condition(&dir, &kubeconfig, "hr/nginx", "Ready")
     });
+    // a valid spec whose HelmRepository does not exist: not Ready, not Stalled (it may appear)
     assert_eq!(
-        (valid["status"].as_str(), valid["reason"].as_str()),
-        (Some("Unknown"), Some("SpecValid"))
+        (
+            valid["status"].as_str(),
+            valid["reason"].as_str(),
+            valid["message"].as_str()
+        ),
+        (
+            Some("False"),
+            Some("ReferenceNotFound"),
+            Some("HelmRepository default/bitnami (spec.chart.repository) not found")
+        )
     );
     assert!(common::operator::condition(&dir, &kubeconfig, "hr/nginx", "Stalled").is_none());
 
-    // fixing the constraint clears Stalled and moves Ready to SpecValid
+    // fixing the constraint clears Stalled; Ready then says what is missing
     common::operator::apply(
         &dir,
         &kubeconfig,
@@ -258,7 +267,7 @@ fn reconcilers_report_spec_problems_in_status_conditions_and_clear_them_when_fix
     );
     eventually("bad to recover", limit, || {
         let ready = common::operator::condition(&dir, &kubeconfig, "hr/bad", "Ready")?;
-        (ready["reason"] == "SpecValid"
+        (ready["reason"] == "ReferenceNotFound"
             && common::operator::condition(&dir, &kubeconfig, "hr/bad", "Stalled").is_none())
         .then_some(())
     });

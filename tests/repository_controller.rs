@@ -622,24 +622,66 @@ fn values_configmaps_follow_the_policy_and_go_with_the_repository() {
             .clone()
     };
 
-    // on-demand creates nothing by itself
+    // on-demand creates nothing by itself, only the values of a version a release resolves to
     cluster.repository(
         "charts",
         &format!("  url: {url}\n  valuesConfigMapPolicy: on-demand\n"),
     );
     cluster.ready_with("charts", "Succeeded");
     assert!(values_cms().is_empty());
+    let release = |name: &str, version: &str| {
+        cluster.apply(
+            &format!("release-{name}.yaml"),
+            &format!(
+                "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  chart: {{name: app, version: '{version}', repository: {{name: charts}}}}\n"
+            ),
+        );
+    };
+    release("patch-track", "~1.1.0");
+    let resolved = eventually("patch-track to resolve", LIMIT, || {
+        condition(&cluster.dir, &cluster.kubeconfig, "hr/patch-track", "Ready")
+            .filter(|c| c["reason"] == "ChartResolved")
+    });
+    assert!(
+        resolved["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("chart app 1.1.0 from HelmRepository default/charts"),
+        "{resolved}"
+    );
+    let cms = eventually("the on-demand values ConfigMap", LIMIT, || {
+        Some(values_cms()).filter(|v| !v.is_empty())
+    });
+    let names: Vec<&str> = cms
+        .iter()
+        .map(|c| c["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["charts-app-1.1.0-values"]);
+    release("too-new", "^3.0.0");
+    let missing = eventually("too-new to fail", LIMIT, || {
+        condition(&cluster.dir, &cluster.kubeconfig, "hr/too-new", "Ready")
+            .filter(|c| c["reason"] == "ChartNotFound")
+    });
+    assert_eq!(
+        missing["message"],
+        "chart \"app\" in HelmRepository default/charts has no version matching \"^3.0.0\" (newest: 2.1.0-rc.1)"
+    );
+    assert!(condition(&cluster.dir, &cluster.kubeconfig, "hr/too-new", "Stalled").is_none());
+    cluster.event_with("too-new", "ChartNotFound");
+    cluster.kubectl(&["delete", "hr", "patch-track", "too-new"]);
 
     // lazy publishes the newest stable version's values.yaml, as packaged
     cluster.repository(
         "charts",
         &format!("  url: {url}\n  valuesConfigMapPolicy: lazy\n"),
     );
-    let cms = eventually("a values ConfigMap", LIMIT, || {
-        Some(values_cms()).filter(|v| !v.is_empty())
+    let cms = eventually("the lazy values ConfigMap", LIMIT, || {
+        Some(values_cms()).filter(|v| v.len() == 2)
     });
-    assert_eq!(cms.len(), 1);
-    let cm = &cms[0];
+    let cm = cms
+        .iter()
+        .find(|c| c["metadata"]["name"] == "charts-app-2.0.0-values")
+        .expect("the newest stable version's values");
     assert_eq!(cm["metadata"]["name"], "charts-app-2.0.0-values");
     let chart_values =
         common::read(&common::repo_root().join("tests/fixtures/template-charts/app/values.yaml"));

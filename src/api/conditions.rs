@@ -75,6 +75,8 @@ pub mod reason {
     pub const INVALID_CHART_VERSIONS: &str = "InvalidChartVersions";
     /// A values ConfigMap could not be created, refreshed or deleted (event reason).
     pub const VALUES_CONFIG_MAP_FAILED: &str = "ValuesConfigMapFailed";
+    /// The chart version a release asks for was found (event and condition reason).
+    pub const CHART_RESOLVED: &str = "ChartResolved";
     /// No chart version satisfies the constraint.
     pub const CHART_NOT_FOUND: &str = "ChartNotFound";
     /// The chart archive could not be downloaded or verified.

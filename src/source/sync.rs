@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::api::conditions::reason;
 use crate::source::cache::{SharedCache, Weighted};
+use crate::source::constraint::Constraint;
 use crate::source::http::{self, BasicAuth, FetchError, IndexFetch, IndexRequest, RepoTls};
 use crate::source::index::{Index, IndexError, parse_index};
 use crate::source::oci::{self, OciAuth, OciChartRef, OciError, OciSettings, RegistryListing};
@@ -143,6 +144,52 @@ impl Snapshot {
             etag: None,
             last_modified: None,
         }
+    }
+}
+
+/// The version a constraint picks from a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedVersion {
+    /// The version as the listing writes it (a registry's `_` read back as `+`).
+    pub version: String,
+    /// The archive digest, when the listing names it.
+    pub digest: Option<String>,
+}
+
+impl Snapshot {
+    /// The version of `chart` that `constraint` picks, as Helm picks it: a version written
+    /// exactly as the constraint first, else the newest that satisfies it (empty or `latest`:
+    /// the newest stable). `None` when the chart is not listed or nothing matches; a registry
+    /// that hides its catalog lists nothing here (ask [`Sources::oci_chart_versions`]).
+    pub fn resolve(&self, chart: &str, constraint: &Constraint) -> Option<ResolvedVersion> {
+        match &self.contents {
+            Contents::Index(index) => index.resolve(chart, constraint).map(|v| ResolvedVersion {
+                version: v.version_text().to_owned(),
+                digest: v.digest().map(str::to_owned),
+            }),
+            Contents::Registry(RegistryListing::Charts(charts)) => {
+                let versions = charts.get(chart)?;
+                let text = constraint.as_str();
+                let exact = versions
+                    .iter()
+                    .find(|v| !text.is_empty() && (v.tag == text || v.version.to_string() == text));
+                exact
+                    .or_else(|| versions.iter().find(|v| constraint.matches(&v.version)))
+                    .map(|v| ResolvedVersion {
+                        version: v.version.to_string(),
+                        digest: None,
+                    })
+            }
+            Contents::Registry(RegistryListing::CatalogUnavailable { .. }) => None,
+        }
+    }
+
+    /// Whether the listing names its charts (a registry without a catalog does not).
+    pub fn lists_charts(&self) -> bool {
+        !matches!(
+            self.contents,
+            Contents::Registry(RegistryListing::CatalogUnavailable { .. })
+        )
     }
 }
 
@@ -371,6 +418,45 @@ impl Sources {
             snapshot: snapshot.0,
             changed: snapshot.1,
         })
+    }
+
+    /// The versions of one chart in a registry: `endpoint.url` is the registry path and `chart`
+    /// the chart under it (`oci://host/path` + `app` lists `host/path/app`). Served from the
+    /// cache while it holds them (for its TTL), else read from the tag list.
+    ///
+    /// # Errors
+    /// A [`SyncError`] naming the reason.
+    pub async fn oci_chart_versions(
+        &self,
+        endpoint: &RepoEndpoint,
+        chart: &str,
+    ) -> Result<Arc<Snapshot>, SyncError> {
+        let fingerprint = endpoint.fingerprint();
+        let key = format!("{fingerprint}\nchart:{chart}");
+        self.listings
+            .get_or_load(&key, async {
+                let base = OciChartRef::parse(&endpoint.url)?;
+                let chart_ref = OciChartRef {
+                    registry: base.registry,
+                    repository: format!("{}/{chart}", base.repository),
+                };
+                let client = self.oci_client(&fingerprint, endpoint).await;
+                let _slot = self.fetch_slots.acquire().await.expect("never closed");
+                let versions =
+                    oci::list_versions(&client, &chart_ref, &endpoint.oci_auth()).await?;
+                let mut charts = std::collections::BTreeMap::new();
+                charts.insert(chart.to_owned(), versions);
+                let listing = RegistryListing::Charts(charts);
+                Ok::<_, SyncError>(Arc::new(Snapshot {
+                    digest: registry_digest(&listing),
+                    contents: Contents::Registry(listing),
+                    size_bytes: None,
+                    etag: None,
+                    last_modified: None,
+                }))
+            })
+            .await
+            .map_err(|e| (*e).clone())
     }
 
     /// The archive of `chart` at exactly `version` (as the listing writes it), from the cache
@@ -608,29 +694,34 @@ impl Sources {
             self.fetch_concurrency,
         )
         .await?;
-        let mut h = Sha256::new();
-        match &listing {
-            RegistryListing::Charts(charts) => {
-                for (name, versions) in charts {
-                    h.update(name.as_bytes());
-                    h.update(b"\n");
-                    for v in versions {
-                        h.update(v.tag.as_bytes());
-                        h.update(b"\n");
-                    }
-                    h.update(b"\n");
-                }
-            }
-            RegistryListing::CatalogUnavailable { .. } => h.update(b"catalog unavailable"),
-        }
         Ok(Some(Snapshot {
+            digest: registry_digest(&listing),
             contents: Contents::Registry(listing),
-            digest: format!("sha256:{}", hex(&h.finalize())),
             size_bytes: None,
             etag: None,
             last_modified: None,
         }))
     }
+}
+
+/// `sha256:<hex>` over the sorted chart names and their tags.
+fn registry_digest(listing: &RegistryListing) -> String {
+    let mut h = Sha256::new();
+    match listing {
+        RegistryListing::Charts(charts) => {
+            for (name, versions) in charts {
+                h.update(name.as_bytes());
+                h.update(b"\n");
+                for v in versions {
+                    h.update(v.tag.as_bytes());
+                    h.update(b"\n");
+                }
+                h.update(b"\n");
+            }
+        }
+        RegistryListing::CatalogUnavailable { .. } => h.update(b"catalog unavailable"),
+    }
+    format!("sha256:{}", hex(&h.finalize()))
 }
 
 fn client_cache<C: Clone + Send + Sync + 'static>() -> moka::future::Cache<String, C> {

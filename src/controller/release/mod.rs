@@ -1,7 +1,10 @@
-//! The HelmRelease controller. At this stage it validates the spec and reports the result:
-//! `Stalled` and `Ready=False` with a specific reason for an invalid spec, `Ready=Unknown` with
-//! reason `SpecValid` for a valid one (installing arrives with the release engine).
+//! The HelmRelease controller. At this stage it validates the spec and resolves the chart
+//! version: `Stalled` and `Ready=False` with a specific reason for an invalid spec,
+//! `Ready=False` with the reason when the chart cannot be resolved (retried with backoff), and
+//! `Ready=Unknown` with reason `ChartResolved` naming the version once it is (installing arrives
+//! with the release engine).
 
+pub mod chart;
 pub mod validate;
 
 use std::sync::Arc;
@@ -10,12 +13,13 @@ use std::time::{Duration, Instant};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
 
 use crate::api::duration::parse_duration;
 use crate::api::{HelmRelease, HelmReleaseStatus};
 use crate::controller::{
-    Context, ReconcileError, SpecProblem, announce_validation, apply_status, now, record_reconcile,
-    set_validation_conditions,
+    Context, ReconcileError, SpecProblem, announce_validation, apply_status, now, publish_event,
+    record_reconcile, set_validation_conditions,
 };
 
 /// The message of a valid spec while the release engine is not part of the operator.
@@ -52,6 +56,38 @@ pub async fn reconcile(hr: Arc<HelmRelease>, ctx: Arc<Context>) -> Result<Action
     result
 }
 
+/// The status once the spec is valid: the chart version it resolved to, or why none was. Pure.
+pub fn resolution_status(
+    current: Option<&HelmReleaseStatus>,
+    generation: Option<i64>,
+    resolution: Result<(&str, &str, &str), &chart::ChartProblem>,
+    at: &Time,
+) -> HelmReleaseStatus {
+    use crate::api::conditions::{self, ConditionUpdate, reason, status};
+    let mut next = current.cloned().unwrap_or_default();
+    next.observed_generation = generation;
+    let ready = match resolution {
+        Ok((chart, version, source)) => ConditionUpdate {
+            type_: conditions::READY,
+            status: status::UNKNOWN,
+            reason: reason::CHART_RESOLVED,
+            message: format!(
+                "chart {chart} {version} from {source}; this version of the operator does not install releases yet"
+            ),
+        },
+        Err(problem) => ConditionUpdate {
+            type_: conditions::READY,
+            status: status::FALSE,
+            reason: problem.reason,
+            message: problem.message.clone(),
+        },
+    };
+    conditions::set_condition(&mut next.conditions, ready, generation, at);
+    conditions::remove_condition(&mut next.conditions, conditions::STALLED);
+    conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
+    next
+}
+
 async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, ReconcileError> {
     let namespace = hr
         .namespace()
@@ -67,18 +103,54 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
         &hr.name_any(),
     );
     let current = hr.status.as_ref();
-    let next = desired_status(current, hr.metadata.generation, &problems, &now());
-    if current != Some(&next) && apply_status(ctx, hr, &next).await? {
-        let previous = current.map(|s| s.conditions.as_slice()).unwrap_or_default();
-        announce_validation(ctx, hr, previous, &problems, SPEC_VALID_MESSAGE).await;
-    }
-    if problems.is_empty() {
-        Ok(Action::requeue(
-            parse_duration(&hr.spec.interval).unwrap_or(Duration::from_secs(600)),
-        ))
-    } else {
+    if !problems.is_empty() {
+        let next = desired_status(current, hr.metadata.generation, &problems, &now());
+        if current != Some(&next) && apply_status(ctx, hr, &next).await? {
+            let previous = current.map(|s| s.conditions.as_slice()).unwrap_or_default();
+            announce_validation(ctx, hr, previous, &problems, SPEC_VALID_MESSAGE).await;
+        }
         // An invalid spec changes only when someone edits it, which wakes the controller.
-        Ok(Action::await_change())
+        return Ok(Action::await_change());
+    }
+    let interval = parse_duration(&hr.spec.interval).unwrap_or(Duration::from_secs(600));
+    let key = format!("HelmRelease/{namespace}/{}", hr.name_any());
+    let resolution = chart::resolve(ctx, hr).await;
+    let next = resolution_status(
+        current,
+        hr.metadata.generation,
+        resolution.as_ref().map(|r| {
+            (
+                r.chart.as_str(),
+                r.version.version.as_str(),
+                r.source.as_str(),
+            )
+        }),
+        &now(),
+    );
+    let previous = current.map(|s| s.conditions.clone()).unwrap_or_default();
+    if current != Some(&next) && apply_status(ctx, hr, &next).await? {
+        announce_validation(ctx, hr, &previous, &[], SPEC_VALID_MESSAGE).await;
+        let ready = |conds: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]| {
+            crate::api::conditions::find_condition(conds, crate::api::conditions::READY)
+                .map(|c| (c.reason.clone(), c.message.clone()))
+        };
+        if ready(&previous) != ready(&next.conditions)
+            && let Some((why, message)) = ready(&next.conditions)
+        {
+            let type_ = if resolution.is_ok() {
+                EventType::Normal
+            } else {
+                EventType::Warning
+            };
+            publish_event(ctx, hr, type_, &why, "Resolve", &message).await;
+        }
+    }
+    match resolution {
+        Ok(_) => {
+            ctx.retries.succeeded(&key);
+            Ok(Action::requeue(interval))
+        }
+        Err(_) => Ok(Action::requeue(ctx.retries.failed(&key, interval))),
     }
 }
 
@@ -130,6 +202,38 @@ mod tests {
         let first = desired_status(None, Some(1), &[], &at(10));
         let again = desired_status(Some(&first), Some(1), &[], &at(99));
         assert_eq!(first, again);
+    }
+
+    #[test]
+    fn a_resolved_chart_names_its_version_and_a_failure_its_reason_without_stalling() {
+        let resolved = resolution_status(
+            None,
+            Some(2),
+            Ok(("app", "1.2.0", "HelmRepository ns/r")),
+            &at(5),
+        );
+        let ready = conditions::find_condition(&resolved.conditions, conditions::READY).unwrap();
+        assert_eq!(
+            (ready.status.as_str(), ready.reason.as_str()),
+            ("Unknown", "ChartResolved")
+        );
+        assert!(
+            ready
+                .message
+                .starts_with("chart app 1.2.0 from HelmRepository ns/r")
+        );
+        let problem = chart::ChartProblem {
+            reason: reason::CHART_NOT_FOUND,
+            message: "no".into(),
+        };
+        let failed = resolution_status(Some(&resolved), Some(2), Err(&problem), &at(6));
+        let ready = conditions::find_condition(&failed.conditions, conditions::READY).unwrap();
+        assert_eq!(
+            (ready.status.as_str(), ready.reason.as_str()),
+            ("False", "ChartNotFound")
+        );
+        assert!(conditions::find_condition(&failed.conditions, conditions::STALLED).is_none());
+        assert_eq!(failed.observed_generation, Some(2));
     }
 
     #[test]

@@ -219,6 +219,45 @@ pub async fn ensure(
     }
 }
 
+/// The values ConfigMap of a version a release resolved to (`on-demand`): created when missing,
+/// its last use refreshed when it exists (and is this repository's).
+///
+/// # Errors
+/// A message naming the chart version and what failed.
+pub async fn ensure_on_demand(
+    ctx: &Context,
+    repo: &HelmRepository,
+    endpoint: &RepoEndpoint,
+    snapshot: &Snapshot,
+    wanted: &Wanted,
+) -> Result<(), String> {
+    let namespace = repo.namespace().unwrap_or_default();
+    if !ctx.shards.owns(&namespace) {
+        // the repository's namespace belongs to another replica: only its owner writes there
+        return Ok(());
+    }
+    let api: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &namespace);
+    let name = configmap_name(&repo.name_any(), &wanted.chart, &wanted.version);
+    let now = jiff::Timestamp::now();
+    let existing = with_timeout(api.get_opt(&name))
+        .await
+        .map_err(|e| format!("reading ConfigMap {namespace}/{name}: {e}"))?;
+    match existing {
+        None => ensure(ctx, repo, endpoint, snapshot, wanted, now).await,
+        Some(cm) => {
+            let retention =
+                crate::api::duration::parse_duration(&repo.spec.values_config_map_retention)
+                    .unwrap_or_default();
+            let ours = cm.labels().get(super::values_configmap::LABEL_REPOSITORY)
+                == Some(&super::values_configmap::label_value(&repo.name_any()));
+            if ours && needs_refresh(&cm, now, retention) {
+                touch(ctx, &api, &namespace, &name, now).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// A wanted ConfigMap's last-used time is refreshed once half the retention has passed, so a
 /// sync every few minutes does not write it every time.
 fn needs_refresh(cm: &ConfigMap, now: jiff::Timestamp, retention: Duration) -> bool {
