@@ -140,6 +140,22 @@ fn serve_repositories(python: &Path, root: &Path) {
     let repo = root.join("repo");
     std::fs::create_dir_all(&repo).unwrap();
     common::nginx::helm_repository(python, &repo, &["1.0.0", "1.1.0", "2.0.0", "2.1.0-rc.1"]);
+    // the same archives, but the index names another digest for every version
+    let tampered = root.join("tampered");
+    std::fs::create_dir_all(&tampered).unwrap();
+    for entry in std::fs::read_dir(&repo).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, tampered.join(path.file_name().unwrap())).unwrap();
+    }
+    let index = common::read(&repo.join("index.yaml"));
+    let rewritten: Vec<String> = index
+        .lines()
+        .map(|l| match l.split_once("digest: ") {
+            Some((head, _)) => format!("{head}digest: {}", "ab".repeat(32)),
+            None => l.to_owned(),
+        })
+        .collect();
+    std::fs::write(tampered.join("index.yaml"), rewritten.join("\n") + "\n").unwrap();
     std::fs::create_dir_all(root.join("broken")).unwrap();
     std::fs::write(
         root.join("broken/index.yaml"),
@@ -706,6 +722,20 @@ fn values_configmaps_follow_the_policy_and_go_with_the_repository() {
     assert_eq!(
         cm["metadata"]["labels"]["helm-operator.ketches.cn/repository"],
         "charts"
+    );
+
+    // an archive that is not the one the index names is refused, and the event says so
+    cluster.repository(
+        "tampered",
+        &format!("  url: http://127.0.0.1:{port}/plain/tampered\n  valuesConfigMapPolicy: lazy\n"),
+    );
+    let refused = cluster.event_with("tampered", "ValuesConfigMapFailed");
+    assert_eq!(refused.0, "Warning");
+    assert!(refused.2.contains("digest mismatch"), "{refused:?}");
+    assert!(
+        values_cms()
+            .iter()
+            .all(|c| c["metadata"]["labels"]["helm-operator.ketches.cn/repository"] != "tampered")
     );
 
     // disabled removes what lazy made

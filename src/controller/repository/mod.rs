@@ -232,10 +232,13 @@ async fn reconcile_inner(repo: &HelmRepository, ctx: &Context) -> Result<Action,
                 .and_then(|s| conditions::find_condition(&s.conditions, conditions::READY))
                 .map(|c| (c.reason.clone(), c.message.clone()));
             let next = status::failed_status(current.as_ref(), generation, why, &message, &now());
-            apply_status(ctx, repo, &next).await?;
+            if current.as_ref() != Some(&next) {
+                apply_status(ctx, repo, &next).await?;
+            }
             tracing::warn!(namespace = %namespace, repository = %repo.name_any(), reason = why, error = %message, retry_in = ?wait, "repository sync failed");
-            if previous.as_ref() != Some(&(why.to_owned(), message.clone())) {
-                publish_event(ctx, repo, EventType::Warning, why, "Sync", &message).await;
+            let shown = status::condition_message(&message);
+            if previous.as_ref() != Some(&(why.to_owned(), shown.clone())) {
+                publish_event(ctx, repo, EventType::Warning, why, "Sync", &shown).await;
             }
             Ok(Action::requeue(wait))
         }

@@ -100,7 +100,7 @@ pub fn failed_status(
             type_: conditions::READY,
             status: status::FALSE,
             reason: why,
-            message: message.to_owned(),
+            message: condition_message(message),
         },
         generation,
         at,
@@ -108,6 +108,13 @@ pub fn failed_status(
     conditions::remove_condition(&mut next.conditions, conditions::STALLED);
     conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
     next
+}
+
+/// A failure's message as a condition shows it: its first line (a YAML error goes on with a
+/// quote of the document, which belongs in the log), at most 1,024 bytes.
+pub fn condition_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default().trim_end();
+    crate::controller::truncate_note(first)
 }
 
 /// The status while a new generation of the spec is being synced for the first time:
@@ -332,6 +339,20 @@ mod tests {
             (ready.status.as_str(), ready.last_transition_time.clone()),
             ("True", at(30))
         );
+    }
+
+    #[test]
+    fn failure_messages_keep_their_first_line_only() {
+        let s = failed_status(
+            None,
+            Some(1),
+            reason::INVALID_INDEX,
+            "invalid index: line 3\n  --> <input>:3:5\n   |",
+            &at(1),
+        );
+        let ready = conditions::find_condition(&s.conditions, conditions::READY).unwrap();
+        assert_eq!(ready.message, "invalid index: line 3");
+        assert_eq!(condition_message(&"x".repeat(5000)).len(), 1024);
     }
 
     #[test]
