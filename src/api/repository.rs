@@ -87,7 +87,8 @@ pub struct HelmRepositorySpec {
     #[serde(default)]
     pub values_config_map_policy: ValuesConfigMapPolicy,
 
-    /// How long a values ConfigMap is kept after it was last needed, as a duration such as `168h`.
+    /// How long a values ConfigMap is kept after it was last needed, as a duration such as `168h`;
+    /// `0s` keeps them until the policy or the repository goes.
     #[serde(default = "defaults::values_config_map_retention")]
     #[schemars(regex(pattern = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"))]
     pub values_config_map_retention: String,
