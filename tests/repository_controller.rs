@@ -122,6 +122,19 @@ impl Cluster {
         self.operator.as_ref().unwrap().process.log_text()
     }
 
+    /// Checks that none of `secrets` appears in any repository, event or the operator's log.
+    fn assert_nowhere(&self, secrets: &[&str]) {
+        let everything = format!(
+            "{}{}{}",
+            self.kubectl(&["get", "hrepo", "-A", "-o", "json"]),
+            self.kubectl(&["get", "events.events.k8s.io", "-A", "-o", "json"]),
+            self.log()
+        );
+        for secret in secrets {
+            assert!(!everything.contains(secret), "{secret} leaked");
+        }
+    }
+
     fn stop(mut self) {
         stop_operator(self.operator.take().unwrap());
     }
@@ -462,15 +475,7 @@ fn http_repositories_sync_and_every_failure_has_its_reason() {
     }
 
     // no password anywhere it could leak
-    let everything = format!(
-        "{}{}{}",
-        cluster.kubectl(&["get", "hrepo", "-o", "json"]),
-        cluster.kubectl(&["get", "events.events.k8s.io", "-A", "-o", "json"]),
-        cluster.log()
-    );
-    for secret in ["hunter2-wrong", "\"pass\""] {
-        assert!(!everything.contains(secret), "{secret} leaked");
-    }
+    cluster.assert_nowhere(&["hunter2-wrong", "\"pass\""]);
     cluster.stop();
 }
 
@@ -594,15 +599,7 @@ fn oci_repositories_list_their_charts_with_registry_credentials() {
         ),
         "{metrics}"
     );
-    let everything = format!(
-        "{}{}{}",
-        cluster.kubectl(&["get", "hrepo", "-o", "json"]),
-        cluster.kubectl(&["get", "events.events.k8s.io", "-A", "-o", "json"]),
-        cluster.log()
-    );
-    for secret in ["s3cret-registry", "not-the-password"] {
-        assert!(!everything.contains(secret), "{secret} leaked");
-    }
+    cluster.assert_nowhere(&["s3cret-registry", "not-the-password"]);
     cluster.stop();
 }
 

@@ -299,27 +299,11 @@ fn percent_decode(text: &str) -> String {
 
 /// The registry on 127.0.0.1, trusting tokens from `realm` signed under `bundle`.
 fn start_registry(binary: &Path, dir: &Path, realm: &str, bundle: &Path) -> (common::Process, u16) {
-    let port = common::free_port();
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    let config = format!(
-        "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {data}\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: tests-not-secret\nauth:\n  token:\n    realm: {realm}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {bundle}\n",
-        data = dir.join("data").display(),
-        bundle = bundle.display(),
+    let auth = format!(
+        "auth:\n  token:\n    realm: {realm}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+        bundle.display()
     );
-    std::fs::write(dir.join("config.yml"), config).unwrap();
-    let mut cmd = Command::new(binary);
-    cmd.arg("serve").arg(dir.join("config.yml"));
-    let process = common::Process::start("docker-registry", cmd, &dir.join("registry.log"));
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the registry did not answer: {}",
-            process.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (process, port)
+    common::registry::start_with(binary, dir, &auth, None)
 }
 
 /// What real Helm did for one version: the archive it packaged and the manifest digest the

@@ -457,6 +457,15 @@ pub async fn list_registry(
     Ok(RegistryListing::Charts(charts))
 }
 
+/// The distribution error codes of a registry's error reply, by name (`Unauthorized`, ...).
+fn error_codes(envelope: &oci_client::errors::OciEnvelope) -> Vec<String> {
+    envelope
+        .errors
+        .iter()
+        .map(|e| format!("{:?}", e.code))
+        .collect()
+}
+
 /// Whether a catalog request was refused as a service rather than failed: the status that says
 /// so (`HTTP 401`/`403`/`404`/`405`, or the registry's `UNSUPPORTED`/`DENIED` codes).
 fn catalog_refusal(e: &OciDistributionError) -> Option<String> {
@@ -466,11 +475,7 @@ fn catalog_refusal(e: &OciDistributionError) -> Option<String> {
         }
         OciDistributionError::UnauthorizedError { .. } => Some("HTTP 401".to_owned()),
         OciDistributionError::RegistryError { envelope, .. } => {
-            let codes: Vec<String> = envelope
-                .errors
-                .iter()
-                .map(|e| format!("{:?}", e.code))
-                .collect();
+            let codes = error_codes(envelope);
             codes
                 .iter()
                 .any(|c| c == "Unsupported" || c == "Denied" || c == "Unauthorized")
@@ -566,11 +571,7 @@ fn classify(e: OciDistributionError, chart: &OciChartRef, shown: Option<&str>) -
             why: d.to_string(),
         },
         OciDistributionError::RegistryError { envelope, .. } => {
-            let codes: Vec<String> = envelope
-                .errors
-                .iter()
-                .map(|e| format!("{:?}", e.code))
-                .collect();
+            let codes = error_codes(&envelope);
             if codes.iter().any(|c| c == "Unauthorized" || c == "Denied") {
                 OciError::Unauthorized { registry }
             } else if codes

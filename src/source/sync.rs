@@ -229,13 +229,15 @@ pub enum SyncError {
 impl SyncError {
     /// The PascalCase condition reason for this failure.
     pub fn reason(&self) -> &'static str {
+        let access = match self {
+            SyncError::Fetch(e) => access_reason(Some(e), None),
+            SyncError::Oci(e) => access_reason(None, Some(e)),
+            SyncError::Index(_) => None,
+        };
+        if let Some(why) = access {
+            return why;
+        }
         match self {
-            SyncError::Fetch(FetchError::Unauthorized { .. })
-            | SyncError::Oci(OciError::Unauthorized { .. } | OciError::Credentials(_)) => {
-                reason::AUTHENTICATION_FAILED
-            }
-            SyncError::Fetch(FetchError::Tls { .. } | FetchError::TlsConfig(_))
-            | SyncError::Oci(OciError::Tls { .. }) => reason::TLS_ERROR,
             SyncError::Fetch(FetchError::TooLarge { .. })
             | SyncError::Index(IndexError::TooLarge { .. }) => reason::INDEX_TOO_LARGE,
             SyncError::Index(_) => reason::INVALID_INDEX,
@@ -291,14 +293,27 @@ impl ChartFetchError {
     pub fn reason(&self) -> &'static str {
         match self {
             ChartFetchError::NotListed { .. } => reason::CHART_NOT_FOUND,
-            ChartFetchError::Fetch(FetchError::Unauthorized { .. })
-            | ChartFetchError::Oci(OciError::Unauthorized { .. } | OciError::Credentials(_)) => {
-                reason::AUTHENTICATION_FAILED
+            ChartFetchError::Fetch(e) => {
+                access_reason(Some(e), None).unwrap_or(reason::CHART_FETCH_FAILED)
             }
-            ChartFetchError::Fetch(FetchError::Tls { .. } | FetchError::TlsConfig(_))
-            | ChartFetchError::Oci(OciError::Tls { .. }) => reason::TLS_ERROR,
+            ChartFetchError::Oci(e) => {
+                access_reason(None, Some(e)).unwrap_or(reason::CHART_FETCH_FAILED)
+            }
             _ => reason::CHART_FETCH_FAILED,
         }
+    }
+}
+
+/// The reasons a download and a registry call share: refused credentials and TLS failures.
+fn access_reason(fetch: Option<&FetchError>, oci: Option<&OciError>) -> Option<&'static str> {
+    match (fetch, oci) {
+        (Some(FetchError::Unauthorized { .. }), _)
+        | (_, Some(OciError::Unauthorized { .. } | OciError::Credentials(_))) => {
+            Some(reason::AUTHENTICATION_FAILED)
+        }
+        (Some(FetchError::Tls { .. } | FetchError::TlsConfig(_)), _)
+        | (_, Some(OciError::Tls { .. })) => Some(reason::TLS_ERROR),
+        _ => None,
     }
 }
 

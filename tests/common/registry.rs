@@ -12,6 +12,23 @@ pub fn start(
     htpasswd: Option<&Path>,
     tls: Option<&Path>,
 ) -> (super::Process, u16) {
+    let auth = htpasswd.map(|file| {
+        format!(
+            "auth:\n  htpasswd:\n    realm: tests\n    path: {}\n",
+            file.display()
+        )
+    });
+    start_with(binary, dir, auth.as_deref().unwrap_or(""), tls)
+}
+
+/// A registry on 127.0.0.1 storing under `dir`, with `auth` (a YAML `auth:` section, or empty)
+/// appended to its configuration; over TLS with `tls`'s `server.crt`/`server.key` when given.
+pub fn start_with(
+    binary: &Path,
+    dir: &Path,
+    auth: &str,
+    tls: Option<&Path>,
+) -> (super::Process, u16) {
     let port = super::free_port();
     std::fs::create_dir_all(dir.join("data")).unwrap();
     let mut config = format!(
@@ -24,12 +41,7 @@ pub fn start(
             certs.display()
         ));
     }
-    if let Some(file) = htpasswd {
-        config.push_str(&format!(
-            "auth:\n  htpasswd:\n    realm: tests\n    path: {}\n",
-            file.display()
-        ));
-    }
+    config.push_str(auth);
     std::fs::write(dir.join("config.yml"), config).unwrap();
     let mut cmd = Command::new(binary);
     cmd.arg("serve").arg(dir.join("config.yml"));

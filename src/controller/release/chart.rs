@@ -10,7 +10,6 @@ use std::time::Duration;
 use kube::{Api, ResourceExt};
 
 use crate::api::conditions::reason;
-use crate::api::duration::parse_duration;
 use crate::api::repository::ValuesConfigMapPolicy;
 use crate::api::{HelmRelease, HelmRepository};
 use crate::controller::repository::configmaps::{self, Wanted};
@@ -61,19 +60,12 @@ pub async fn resolve(ctx: &Context, hr: &HelmRelease) -> Result<ResolvedChart, C
         let namespace = reference.namespace.clone().unwrap_or(own_namespace);
         let repo = get_repository(ctx, &namespace, &reference.name).await?;
         let source = format!("HelmRepository {namespace}/{}", reference.name);
-        let timeout = parse_duration(&repo.spec.timeout).unwrap_or(Duration::from_secs(60));
-        let endpoint = credentials::endpoint(
-            &ctx.client,
-            &repo.spec,
-            &namespace,
-            ctx.options.allow_cross_namespace_secrets,
-            timeout,
-        )
-        .await
-        .map_err(|e| ChartProblem {
-            reason: e.reason,
-            message: format!("{source}: {}", e.message),
-        })?;
+        let endpoint = credentials::repository_endpoint(ctx, &repo.spec, &namespace)
+            .await
+            .map_err(|e| ChartProblem {
+                reason: e.reason,
+                message: format!("{source}: {}", e.message),
+            })?;
         let read_failed = |e: &dyn std::fmt::Display, why: &'static str| ChartProblem {
             reason: why,
             message: format!("{source}: {e}"),

@@ -172,6 +172,28 @@ pub async fn endpoint(
     Ok(endpoint)
 }
 
+/// [`endpoint`] for a repository with the operator's settings: its own `timeout`, and Secrets
+/// from other namespaces only when the operator allows them.
+///
+/// # Errors
+/// As [`endpoint`].
+pub async fn repository_endpoint(
+    ctx: &crate::controller::Context,
+    spec: &HelmRepositorySpec,
+    namespace: &str,
+) -> Result<RepoEndpoint, CredentialError> {
+    let timeout =
+        crate::api::duration::parse_duration(&spec.timeout).unwrap_or(Duration::from_secs(60));
+    endpoint(
+        &ctx.client,
+        spec,
+        namespace,
+        ctx.options.allow_cross_namespace_secrets,
+        timeout,
+    )
+    .await
+}
+
 async fn read_secret(
     client: &Client,
     r: &SecretReference,

@@ -129,7 +129,6 @@ async fn reconcile_inner(repo: &HelmRepository, ctx: &Context) -> Result<Action,
         return stall(repo, ctx, &problems).await;
     }
     let interval = parse_duration(&repo.spec.interval).unwrap_or(Duration::from_secs(1800));
-    let timeout = parse_duration(&repo.spec.timeout).unwrap_or(Duration::from_secs(60));
     if let Some(retry) = ctx.retries.get(&key) {
         let now = Instant::now();
         let same_generation = current.and_then(|s| s.observed_generation) == generation;
@@ -155,14 +154,7 @@ async fn reconcile_inner(repo: &HelmRepository, ctx: &Context) -> Result<Action,
         RepositoryType::Helm => "helm",
         RepositoryType::Oci => "oci",
     };
-    let endpoint = credentials::endpoint(
-        &ctx.client,
-        &repo.spec,
-        &namespace,
-        ctx.options.allow_cross_namespace_secrets,
-        timeout,
-    )
-    .await;
+    let endpoint = credentials::repository_endpoint(ctx, &repo.spec, &namespace).await;
     let outcome = match endpoint {
         Ok(endpoint) => match ctx.sources.sync(&endpoint).await {
             Ok(synced) => Ok((endpoint, synced)),
