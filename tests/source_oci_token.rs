@@ -21,8 +21,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use helm_operator::source::oci::{
-    OciAuth, OciChartRef, OciError, OciSettings, client, docker_config_auth, list_versions,
-    pull_chart,
+    OciAuth, OciChartRef, OciError, OciSettings, RegistryListing, client, docker_config_auth,
+    list_registry, list_versions, pull_chart,
 };
 use sha2::Digest as _;
 
@@ -607,6 +607,26 @@ async fn a_token_registry_exchanges_basic_credentials_for_a_bearer_token() {
                 .all(|r| r.account.as_deref() == Some(USER) && r.status == 200),
         "{from_config:#?}"
     );
+    // a registry path as a HelmRepository sees it: the token service grants no catalog rights,
+    // so valid credentials give "catalog unavailable" (versions are then read per chart), while
+    // wrong ones are still an authentication failure
+    let base = OciChartRef::parse(&format!("oci://127.0.0.1:{port}/charts")).unwrap();
+    let listing = list_registry(&fresh_client(), &base, &robot, 100, 2)
+        .await
+        .unwrap();
+    assert!(
+        matches!(listing, RegistryListing::CatalogUnavailable { .. }),
+        "{listing:?}"
+    );
+    let refused = list_registry(&fresh_client(), &base, &wrong, 100, 2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, OciError::Unauthorized { .. }),
+        "{refused:?}"
+    );
+    let _ = tokens.take();
+
     eprintln!(
         "oci token auth: setup, Helm login and push {:.1?}, whole test {:.1?}",
         push_done,
