@@ -10,6 +10,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use helm_operator::engine::chart::load::LoadLimits;
 use helm_operator::source::constraint::Constraint;
 use helm_operator::source::http::{BasicAuth, RepoTls};
 use helm_operator::source::oci::RegistryListing;
@@ -34,6 +35,13 @@ fn sources(metrics: Option<Arc<Metrics>>) -> Sources {
         },
         metrics,
     )
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn endpoint(url: String, kind: RepoKind) -> RepoEndpoint {
@@ -90,11 +98,7 @@ async fn an_http_repository_syncs_conditionally_and_each_archive_downloads_once(
     );
     let first = sources.sync(&plain).await.expect("first sync");
     assert!(first.changed);
-    let hex: String = sha2::Sha256::digest(&served)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let digest = format!("sha256:{hex}");
+    let digest = format!("sha256:{}", sha256_hex(&served));
     assert_eq!(first.snapshot.digest, digest);
     assert_eq!(first.snapshot.size_bytes, Some(served.len() as u64));
     let Contents::Index(loaded) = &first.snapshot.contents else {
@@ -129,6 +133,23 @@ async fn an_http_repository_syncs_conditionally_and_each_archive_downloads_once(
     let log = common::read(&scratch.join("nginx/logs/access.log"));
     let downloads = log.lines().filter(|l| l.contains("app-1.2.0.tgz")).count();
     assert_eq!(downloads, 1, "{log}");
+    // the chart is loaded once for every caller that asks for the same archive
+    let limits = LoadLimits::default();
+    let archive = archives[0].clone().unwrap();
+    let (a, b) = futures::future::join(
+        sources.load_chart(archive.clone(), &limits),
+        sources.load_chart(archive, &limits),
+    )
+    .await;
+    let (a, b) = (a.expect("the chart loads"), b.unwrap());
+    assert!(Arc::ptr_eq(&a.chart, &b.chart));
+    assert_eq!(a.chart.metadata.version, "1.2.0");
+    assert_eq!(a.digest, format!("sha256:{}", sha256_hex(&expected)));
+    let garbage = sources
+        .load_chart(Arc::from(&b"not a tgz"[..]), &limits)
+        .await
+        .unwrap_err();
+    assert!(!garbage.to_string().is_empty());
     let missing = sources
         .fetch_chart(&plain, &second.snapshot, "app", "9.9.9")
         .await
@@ -163,6 +184,7 @@ async fn an_http_repository_syncs_conditionally_and_each_archive_downloads_once(
         "helm_operator_cache_requests_total{cache=\"chart\",result=\"hit\"}",
         "helm_chart_downloads_total{result=\"failure\",type=\"helm\"}",
         "helm_operator_cache_bytes{cache=\"chart\"}",
+        "helm_operator_cache_requests_total{cache=\"parsed\",result=\"miss\"}",
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }

@@ -1,7 +1,8 @@
 //! What the operator knows of each repository it reads: one [`Sources`] per replica holds the
 //! HTTP and OCI clients (one per repository URL and credentials, so connections and registry
 //! tokens are reused and never shared between tenants with different credentials), the cache of
-//! loaded indexes and registry listings, and the fetch worker pool. [`Sources::sync`] brings one
+//! loaded indexes and registry listings, the chart archives and the charts loaded from them,
+//! and the fetch worker pool. [`Sources::sync`] brings one
 //! repository's listing up to date: a conditional GET for an HTTP repository (a 304 or an
 //! unchanged body keeps the loaded index), the catalog and tag lists for an OCI registry.
 
@@ -12,6 +13,8 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
 use crate::api::conditions::reason;
+use crate::engine::chart::Chart;
+use crate::engine::chart::load::{LoadError, LoadLimits, load_archive};
 use crate::source::cache::{SharedCache, Weighted};
 use crate::source::constraint::Constraint;
 use crate::source::http::{self, BasicAuth, FetchError, IndexFetch, IndexRequest, RepoTls};
@@ -248,6 +251,44 @@ impl SyncError {
     }
 }
 
+/// A chart loaded from an archive, with the archive's digest and an estimate of the memory it
+/// holds.
+#[derive(Debug, Clone)]
+pub struct LoadedChart {
+    /// The chart.
+    pub chart: Arc<Chart>,
+    /// `sha256:<hex>` of the archive.
+    pub digest: String,
+    weight: usize,
+}
+
+impl LoadedChart {
+    fn new(chart: Chart, digest: String) -> Self {
+        fn bytes(chart: &Chart) -> usize {
+            let files: usize = chart
+                .templates
+                .iter()
+                .chain(&chart.files)
+                .map(|f| f.name.len() + f.data.len() + 64)
+                .sum();
+            // values are a JSON tree: a few times their text
+            let values = serde_json::to_vec(&chart.values).map_or(0, |v| 4 * v.len());
+            1024 + files + values + chart.dependencies.iter().map(bytes).sum::<usize>()
+        }
+        Self {
+            weight: bytes(&chart),
+            digest,
+            chart: Arc::new(chart),
+        }
+    }
+}
+
+impl Weighted for LoadedChart {
+    fn weight_bytes(&self) -> usize {
+        self.weight
+    }
+}
+
 /// Why a chart archive could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChartFetchError {
@@ -341,6 +382,7 @@ pub struct SourceLimits {
 pub struct Sources {
     listings: SharedCache<Arc<Snapshot>>,
     archives: SharedCache<Arc<[u8]>>,
+    charts: SharedCache<LoadedChart>,
     metrics: Option<Arc<Metrics>>,
     http_clients: moka::future::Cache<String, reqwest::Client>,
     oci_clients: moka::future::Cache<String, oci_client::Client>,
@@ -377,6 +419,7 @@ impl Sources {
         Self {
             listings: SharedCache::new("index", index_bytes, ttl, metrics.clone()),
             archives: SharedCache::new("chart", chart_bytes, ttl, metrics.clone()),
+            charts: SharedCache::new("parsed", chart_bytes, ttl, metrics.clone()),
             metrics,
             http_clients: client_cache(),
             oci_clients: client_cache(),
@@ -433,6 +476,33 @@ impl Sources {
             snapshot: snapshot.0,
             changed: snapshot.1,
         })
+    }
+
+    /// The chart loaded from `archive`, as Helm's loader loads it, shared by every caller that
+    /// asks for the same archive (keyed by its sha256) while the cache holds it. Loading runs on
+    /// a blocking thread.
+    ///
+    /// # Errors
+    /// The loader's error, as Helm words it.
+    pub async fn load_chart(
+        &self,
+        archive: Arc<[u8]>,
+        limits: &LoadLimits,
+    ) -> Result<LoadedChart, LoadError> {
+        let key = format!("sha256:{}", hex(&Sha256::digest(&archive)));
+        let limits = limits.clone();
+        let digest = key.clone();
+        self.charts
+            .get_or_load(&key, async move {
+                let loaded = tokio::task::spawn_blocking(move || {
+                    load_archive(&archive, &limits).map(|chart| LoadedChart::new(chart, digest))
+                })
+                .await
+                .map_err(|e| LoadError::Format(format!("the chart loader stopped: {e}")))?;
+                loaded
+            })
+            .await
+            .map_err(|e| (*e).clone())
     }
 
     /// The versions of one chart in a registry: `endpoint.url` is the registry path and `chart`
