@@ -494,12 +494,11 @@ impl Sources {
         let digest = key.clone();
         self.charts
             .get_or_load(&key, async move {
-                let loaded = tokio::task::spawn_blocking(move || {
+                tokio::task::spawn_blocking(move || {
                     load_archive(&archive, &limits).map(|chart| LoadedChart::new(chart, digest))
                 })
                 .await
-                .map_err(|e| LoadError::Format(format!("the chart loader stopped: {e}")))?;
-                loaded
+                .map_err(|e| LoadError::Format(format!("the chart loader stopped: {e}")))?
             })
             .await
             .map_err(|e| (*e).clone())
