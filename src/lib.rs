@@ -10,6 +10,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod controller;
 pub mod engine;

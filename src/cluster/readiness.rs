@@ -1,0 +1,1 @@
+//! Readiness of the objects a release creates: placeholder until the release engine lands.

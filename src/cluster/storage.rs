@@ -1,0 +1,1 @@
+//! Helm release records: placeholder until the release engine lands.
