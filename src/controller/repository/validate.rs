@@ -113,6 +113,17 @@ fn url_problem(url: &str, kind: RepositoryType) -> Option<String> {
     if host.contains('@') {
         return Some("spec.url must not embed credentials; use spec.auth".to_owned());
     }
+    if kind == RepositoryType::Oci
+        && let Err(e) = crate::source::oci::OciChartRef::parse(url)
+    {
+        return Some(format!(
+            "spec.url {url:?} must name a path in the registry, such as oci://{host}/charts: {}",
+            match e {
+                crate::source::oci::OciError::InvalidReference { why, .. } => why,
+                other => other.to_string(),
+            }
+        ));
+    }
     None
 }
 
@@ -161,6 +172,16 @@ mod tests {
             reason::INVALID_URL
         );
         assert_eq!(problems("  url: https://\n")[0].reason, reason::INVALID_URL);
+    }
+
+    #[test]
+    fn a_registry_needs_a_path_its_charts_live_under() {
+        let p = problems("  url: oci://ghcr.io\n");
+        assert_eq!(p[0].reason, reason::INVALID_URL);
+        assert!(p[0].message.contains("oci://ghcr.io/charts"), "{}", p[0].message);
+        let p = problems("  url: oci://ghcr.io/Org\n");
+        assert_eq!(p[0].reason, reason::INVALID_URL);
+        assert!(problems("  url: oci://ghcr.io/org/charts\n").is_empty());
     }
 
     #[test]
