@@ -77,6 +77,12 @@ pub mod reason {
     pub const VALUES_CONFIG_MAP_FAILED: &str = "ValuesConfigMapFailed";
     /// The chart version a release asks for was found (event and condition reason).
     pub const CHART_RESOLVED: &str = "ChartResolved";
+    /// The Helm release is managed by another HelmRelease.
+    pub const RELEASE_OWNED_ELSEWHERE: &str = "ReleaseOwnedElsewhere";
+    /// An uninstalled release with history holds the release name (`install.replace` is off).
+    pub const NAME_IN_USE: &str = "NameInUse";
+    /// The same failed inputs were tried as often as allowed.
+    pub const RETRIES_EXHAUSTED: &str = "RetriesExhausted";
     /// No chart version satisfies the constraint.
     pub const CHART_NOT_FOUND: &str = "ChartNotFound";
     /// The chart archive could not be downloaded or verified.

@@ -5,6 +5,7 @@
 //! with the release engine).
 
 pub mod chart;
+pub mod plan;
 pub mod validate;
 
 use std::sync::Arc;
