@@ -2,7 +2,8 @@
 //! (custom CA, client certificate, `insecureSkipVerify`, ring as the only crypto provider), and
 //! the `index.yaml` download: conditional (ETag / Last-Modified), gzip-aware, Basic-authenticated,
 //! bounded in time and in size both as sent and as inflated, with failures sorted into the
-//! reasons a `HelmRepository` reports.
+//! reasons a `HelmRepository` reports; and [`load_index`], which inflates, hashes and parses the
+//! index while it downloads instead of holding it whole.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -18,6 +19,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use sha2::{Digest as _, Sha256};
+
+use crate::source::index::{Index, IndexError, IndexStream, parse_index};
 
 /// TLS settings of a repository, as the `tls` Secret gives them.
 #[derive(Debug, Clone, Default)]
@@ -320,6 +324,413 @@ pub async fn fetch_index(
     .await
 }
 
+/// What loading a repository's index gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexLoad {
+    /// The server says the copy held is current (304).
+    NotModified,
+    /// A new index.
+    Loaded {
+        /// The loaded index.
+        index: Index,
+        /// `sha256:<hex>` of the document (inflated).
+        digest: String,
+        /// The document's size in bytes (inflated).
+        size: u64,
+        /// Its ETag.
+        etag: Option<String>,
+        /// Its Last-Modified.
+        last_modified: Option<String>,
+    },
+}
+
+/// Why a repository's index could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The download failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The document does not load.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// While a document streams, its first bytes as sent are kept up to this size, so that a
+/// document the streaming scanner refuses (JSON and CRLF files are refused at their first
+/// bytes) can be loaded whole without downloading it again. Past it they are dropped: a large
+/// document found outside the scanner's layout late is downloaded a second time instead of
+/// being held. (A larger copy costs more than its size: it grows by doubling, and the
+/// allocator backs it with transparent huge pages.)
+const HOLD_BYTES: usize = 2 << 20;
+
+/// The most inflated bytes parsed between two yields to the runtime.
+const SLICE_BYTES: usize = 64 << 10;
+
+/// Downloads and loads a repository's `index.yaml` at once, holding only the part being
+/// parsed instead of the whole document: the bytes are inflated, hashed and parsed as they
+/// arrive, in slices between which the task yields. A document outside the layout the
+/// streaming scanner takes is loaded whole with [`parse_index`] on a blocking thread, from
+/// the bytes kept (small documents) or from a second, unconditional download (large ones).
+/// Either way the result is what [`fetch_index`] then [`parse_index`] (with `max_bytes`)
+/// give, errors included; `digest` and `size` are those of the inflated document.
+///
+/// # Errors
+/// [`LoadError::Fetch`] where [`fetch_index`] fails, [`LoadError::Index`] where
+/// [`parse_index`] fails.
+pub async fn load_index(
+    client: &reqwest::Client,
+    req: &IndexRequest<'_>,
+) -> Result<IndexLoad, LoadError> {
+    load(client, req, HOLD_BYTES).await
+}
+
+/// [`load_index`], keeping at most `hold` bytes as sent while the document streams.
+async fn load(
+    client: &reqwest::Client,
+    req: &IndexRequest<'_>,
+    hold: usize,
+) -> Result<IndexLoad, LoadError> {
+    let url = index_url(req.repo_url)?;
+    let download = Download {
+        auth: req.auth,
+        etag: req.etag,
+        last_modified: req.last_modified,
+        max_bytes: req.max_bytes,
+        timeout: req.timeout,
+    };
+    let Some(opened) = open(client, &url, &download).await? else {
+        return Ok(IndexLoad::NotModified);
+    };
+    let shown = url.to_string();
+    let mut loader = Loader::new(opened.gzipped, req.max_bytes, hold, &shown);
+    let mut body = opened.response.bytes_stream();
+    let mut wire = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| classify(&e, &url, req.timeout))?;
+        wire += chunk.len() as u64;
+        if wire > req.max_bytes {
+            return Err(FetchError::TooLarge {
+                url: shown,
+                max: req.max_bytes,
+            }
+            .into());
+        }
+        loader.arrive(&chunk);
+        drop(chunk);
+        while loader.pump() {
+            tokio::task::yield_now().await;
+        }
+        if loader.needs_refetch() {
+            break;
+        }
+    }
+    drop(body);
+    loader.end();
+    while loader.pump() {
+        tokio::task::yield_now().await;
+    }
+    let (index, digest, size, etag, last_modified) = match loader.finish() {
+        Outcome::Loaded {
+            index,
+            digest,
+            size,
+        } => (index, digest, size, opened.etag, opened.last_modified),
+        Outcome::Failed(e) => return Err(e),
+        Outcome::Whole(raw) => {
+            let (gzipped, max) = (opened.gzipped, req.max_bytes);
+            let (index, digest, size) =
+                tokio::task::spawn_blocking(move || load_held(raw, gzipped, max, &shown))
+                    .await
+                    .map_err(stopped)??;
+            (index, digest, size, opened.etag, opened.last_modified)
+        }
+        Outcome::Refetch => {
+            let again = Download {
+                etag: None,
+                last_modified: None,
+                ..download
+            };
+            let IndexFetch::Fetched {
+                body,
+                etag,
+                last_modified,
+            } = get(client, url, &again).await?
+            else {
+                // nothing was asked conditionally: a 304 here is the server's mistake
+                return Err(FetchError::Status {
+                    url: shown,
+                    status: 304,
+                }
+                .into());
+            };
+            let max = req.max_bytes;
+            let (index, digest, size) = tokio::task::spawn_blocking(move || load_whole(body, max))
+                .await
+                .map_err(stopped)??;
+            (index, digest, size, etag, last_modified)
+        }
+    };
+    Ok(IndexLoad::Loaded {
+        index,
+        digest,
+        size,
+        etag,
+        last_modified,
+    })
+}
+
+fn stopped(e: tokio::task::JoinError) -> LoadError {
+    IndexError::Yaml(format!("the index loader stopped: {e}")).into()
+}
+
+/// The bytes received and not inflated yet, read as the gzip decoder reads: `WouldBlock`
+/// when they are used up before the body ends. Each chunk is copied in and dropped at once,
+/// so that the HTTP stack reuses its read buffer instead of allocating one per read.
+struct Queue {
+    data: Vec<u8>,
+    pos: usize,
+    ended: bool,
+}
+
+impl Queue {
+    fn push(&mut self, bytes: &[u8]) {
+        self.data.drain(..self.pos);
+        self.pos = 0;
+        self.data.extend_from_slice(bytes);
+    }
+}
+
+impl Read for Queue {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let left = &self.data[self.pos..];
+        if left.is_empty() {
+            return if self.ended {
+                Ok(0)
+            } else {
+                Err(std::io::ErrorKind::WouldBlock.into())
+            };
+        }
+        let n = left.len().min(out.len());
+        out[..n].copy_from_slice(&left[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The document as inflated from the queue.
+enum Inflated {
+    Plain(Queue),
+    Gzip(Box<flate2::read::GzDecoder<Queue>>),
+}
+
+impl Inflated {
+    fn queue(&mut self) -> &mut Queue {
+        match self {
+            Inflated::Plain(q) => q,
+            Inflated::Gzip(g) => g.get_mut(),
+        }
+    }
+}
+
+impl Read for Inflated {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Inflated::Plain(q) => q.read(out),
+            Inflated::Gzip(g) => g.read(out),
+        }
+    }
+}
+
+/// How a streamed load ended.
+enum Outcome {
+    Loaded {
+        index: Index,
+        digest: String,
+        size: u64,
+    },
+    Failed(LoadError),
+    /// The document is outside the streaming layout: load these bytes (as sent) whole.
+    Whole(Vec<u8>),
+    /// The document is outside the streaming layout and was not kept.
+    Refetch,
+}
+
+/// A document loading as its chunks arrive: inflated, hashed and parsed, with the bytes as
+/// sent kept while they are few (see [`HOLD_BYTES`]) or, once the document is refused,
+/// all of them. Errors of the document (bad gzip, too large once inflated) wait for the end
+/// of the download, as [`fetch_index`] meets them only after downloading.
+struct Loader {
+    source: Option<Inflated>,
+    /// `None` once refused.
+    stream: Option<IndexStream>,
+    hasher: Sha256,
+    size: u64,
+    max: u64,
+    held: Option<Vec<u8>>,
+    hold: usize,
+    failure: Option<FetchError>,
+    buf: Vec<u8>,
+    shown: String,
+}
+
+impl Loader {
+    fn new(gzipped: bool, max: u64, hold: usize, shown: &str) -> Self {
+        let queue = Queue {
+            data: Vec::new(),
+            pos: 0,
+            ended: false,
+        };
+        let source = if gzipped {
+            Inflated::Gzip(Box::new(flate2::read::GzDecoder::new(queue)))
+        } else {
+            Inflated::Plain(queue)
+        };
+        Loader {
+            source: Some(source),
+            stream: Some(IndexStream::new()),
+            hasher: Sha256::new(),
+            size: 0,
+            max,
+            held: Some(Vec::new()),
+            hold,
+            failure: None,
+            buf: Vec::new(),
+            shown: shown.to_owned(),
+        }
+    }
+
+    fn arrive(&mut self, bytes: &[u8]) {
+        if let Some(held) = &mut self.held {
+            if self.stream.is_none() || held.len() + bytes.len() <= self.hold {
+                held.extend_from_slice(bytes);
+            } else {
+                self.held = None;
+            }
+        }
+        if let Some(source) = &mut self.source {
+            source.queue().push(bytes);
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(source) = &mut self.source {
+            source.queue().ended = true;
+        }
+    }
+
+    fn needs_refetch(&self) -> bool {
+        self.stream.is_none() && self.held.is_none() && self.failure.is_none()
+    }
+
+    /// Inflates and parses one slice; `true` when there may be more to do now.
+    fn pump(&mut self) -> bool {
+        let Some(source) = &mut self.source else {
+            return false;
+        };
+        if self.buf.is_empty() {
+            self.buf = vec![0; SLICE_BYTES];
+        }
+        match source.read(&mut self.buf) {
+            Ok(0) => {
+                // the document is complete; bytes after a gzip member are ignored, as
+                // `inflate` ignores them
+                self.source = None;
+                self.buf = Vec::new();
+                false
+            }
+            Ok(n) => {
+                self.size += n as u64;
+                if self.size > self.max {
+                    self.fail(FetchError::TooLarge {
+                        url: self.shown.clone(),
+                        max: self.max,
+                    });
+                    return false;
+                }
+                self.hasher.update(&self.buf[..n]);
+                if let Some(stream) = &mut self.stream
+                    && !stream.feed(&self.buf[..n])
+                {
+                    // from now on only the bytes as sent matter
+                    self.stream = None;
+                    self.source = None;
+                    self.buf = Vec::new();
+                    return false;
+                }
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) => {
+                let why = format!("gzip: {e}");
+                self.fail(FetchError::Body {
+                    url: self.shown.clone(),
+                    why,
+                });
+                false
+            }
+        }
+    }
+
+    fn fail(&mut self, e: FetchError) {
+        self.failure = Some(e);
+        self.source = None;
+        self.stream = None;
+        self.held = None;
+        self.buf = Vec::new();
+    }
+
+    fn finish(self) -> Outcome {
+        if let Some(e) = self.failure {
+            return Outcome::Failed(e.into());
+        }
+        match self.stream.map(IndexStream::finish) {
+            Some(Some(Ok(index))) => Outcome::Loaded {
+                index,
+                digest: format!("sha256:{}", hex(&self.hasher.finalize())),
+                size: self.size,
+            },
+            Some(Some(Err(e))) => Outcome::Failed(e.into()),
+            _ => match self.held {
+                Some(raw) => Outcome::Whole(raw),
+                None => Outcome::Refetch,
+            },
+        }
+    }
+}
+
+/// Loads a document whole from its bytes as sent, as [`fetch_index`] and [`parse_index`] do.
+fn load_held(
+    raw: Vec<u8>,
+    gzipped: bool,
+    max: u64,
+    shown: &str,
+) -> Result<(Index, String, u64), LoadError> {
+    let body = if gzipped {
+        inflate(&raw, max, shown)?
+    } else {
+        raw
+    };
+    load_whole(body, max)
+}
+
+/// The digest, size and index of a whole document.
+fn load_whole(body: Vec<u8>, max: u64) -> Result<(Index, String, u64), LoadError> {
+    let digest = format!("sha256:{}", hex(&Sha256::digest(&body)));
+    let size = body.len() as u64;
+    let index = parse_index(&body, usize::try_from(max).unwrap_or(usize::MAX))?;
+    Ok((index, digest, size))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// Downloads a chart archive from `url` (an absolute URL, as [`crate::source::index::resolve_chart_url`]
 /// makes it). `auth` goes only where the caller decided it may go: Helm sends repository
 /// credentials to chart URLs on the repository's own host only.
@@ -369,12 +780,22 @@ struct Download<'a> {
     timeout: Duration,
 }
 
-/// A GET with optional validators, gzip inflated, the size capped on the wire and inflated.
-async fn get(
+/// A response whose body is still to be read.
+struct Opened {
+    response: reqwest::Response,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    gzipped: bool,
+    length: Option<u64>,
+}
+
+/// Sends a GET with optional validators and sorts the status: `None` for 304. A declared
+/// length above the maximum is refused before any of the body is read.
+async fn open(
     client: &reqwest::Client,
-    url: reqwest::Url,
+    url: &reqwest::Url,
     req: &Download<'_>,
-) -> Result<IndexFetch, FetchError> {
+) -> Result<Option<Opened>, FetchError> {
     let shown = url.to_string();
     let mut request = client.get(url.clone()).header(ACCEPT_ENCODING, "gzip");
     if let Some(auth) = req.auth {
@@ -389,10 +810,10 @@ async fn get(
     let response = request
         .send()
         .await
-        .map_err(|e| classify(&e, &url, req.timeout))?;
+        .map_err(|e| classify(&e, url, req.timeout))?;
     let status = response.status();
     match status {
-        StatusCode::NOT_MODIFIED => return Ok(IndexFetch::NotModified),
+        StatusCode::NOT_MODIFIED => return Ok(None),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             return Err(FetchError::Unauthorized {
                 url: shown,
@@ -418,45 +839,74 @@ async fn get(
     let etag = header(ETAG);
     let last_modified = header(LAST_MODIFIED);
     let gzipped = header(CONTENT_ENCODING).is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
-    let too_large = || FetchError::TooLarge {
-        url: shown.clone(),
-        max: req.max_bytes,
-    };
     let length = header(CONTENT_LENGTH).and_then(|l| l.parse::<u64>().ok());
     if length.is_some_and(|l| l > req.max_bytes) {
-        return Err(too_large());
+        return Err(FetchError::TooLarge {
+            url: shown,
+            max: req.max_bytes,
+        });
     }
+    Ok(Some(Opened {
+        response,
+        etag,
+        last_modified,
+        gzipped,
+        length,
+    }))
+}
+
+/// A GET with optional validators, gzip inflated, the size capped on the wire and inflated.
+async fn get(
+    client: &reqwest::Client,
+    url: reqwest::Url,
+    req: &Download<'_>,
+) -> Result<IndexFetch, FetchError> {
+    let Some(opened) = open(client, &url, req).await? else {
+        return Ok(IndexFetch::NotModified);
+    };
+    let shown = url.to_string();
     // sized up front: growing by doubling would hold two copies of a large index at once
-    let mut raw = Vec::with_capacity(usize::try_from(length.unwrap_or(0)).unwrap_or(0));
-    let mut stream = response.bytes_stream();
+    let mut raw = Vec::with_capacity(usize::try_from(opened.length.unwrap_or(0)).unwrap_or(0));
+    let mut stream = opened.response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| classify(&e, &url, req.timeout))?;
         if raw.len() as u64 + chunk.len() as u64 > req.max_bytes {
-            return Err(too_large());
+            return Err(FetchError::TooLarge {
+                url: shown,
+                max: req.max_bytes,
+            });
         }
         raw.extend_from_slice(&chunk);
     }
-    let body = if gzipped {
-        let mut inflated = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .take(req.max_bytes + 1)
-            .read_to_end(&mut inflated)
-            .map_err(|e| FetchError::Body {
-                url: shown.clone(),
-                why: format!("gzip: {e}"),
-            })?;
-        if inflated.len() as u64 > req.max_bytes {
-            return Err(too_large());
-        }
-        inflated
+    let body = if opened.gzipped {
+        inflate(&raw, req.max_bytes, &shown)?
     } else {
         raw
     };
     Ok(IndexFetch::Fetched {
         body,
-        etag,
-        last_modified,
+        etag: opened.etag,
+        last_modified: opened.last_modified,
     })
+}
+
+/// Inflates a whole gzip body, refusing more than `max` bytes.
+fn inflate(raw: &[u8], max: u64, shown: &str) -> Result<Vec<u8>, FetchError> {
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(raw)
+        .take(max + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| FetchError::Body {
+            url: shown.to_owned(),
+            why: format!("gzip: {e}"),
+        })?;
+    if inflated.len() as u64 > max {
+        return Err(FetchError::TooLarge {
+            url: shown.to_owned(),
+            max,
+        });
+    }
+    Ok(inflated)
 }
 
 /// The TLS error behind a transport error: hyper wraps it in `io::Error`s, which hide what they
@@ -563,5 +1013,282 @@ mod tests {
             password: "s3cret".into(),
         };
         assert!(!format!("{auth:?}").contains("s3cret"));
+    }
+
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// One answer of the test server.
+    #[derive(Clone)]
+    struct Reply {
+        status: u16,
+        gzip: bool,
+        body: Vec<u8>,
+    }
+
+    /// An HTTP/1.1 server answering every request with `reply`, writing the body in small
+    /// pieces with pauses so that it arrives in many reads; it counts the requests. An
+    /// `If-None-Match: "v1"` request gets a 304.
+    async fn serve(reply: Reply, piece: usize) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let count = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&count);
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let reply = reply.clone();
+                let counted = Arc::clone(&counted);
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                    let fresh = head.contains("if-none-match: \"v1\"");
+                    let (status, body) = if fresh {
+                        (304, &[][..])
+                    } else {
+                        (reply.status, &reply.body[..])
+                    };
+                    let mut out = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\nETag: \"v1\"\r\nLast-Modified: Sun, 01 Dec 2024 00:00:00 GMT\r\n",
+                        body.len()
+                    );
+                    if reply.gzip {
+                        out.push_str("Content-Encoding: gzip\r\n");
+                    }
+                    out.push_str("\r\n");
+                    if sock.write_all(out.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    for (i, p) in body.chunks(piece).enumerate() {
+                        if sock.write_all(p).await.is_err() {
+                            return;
+                        }
+                        let _ = sock.flush().await;
+                        if i % 4 == 0 {
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    }
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        (format!("http://127.0.0.1:{port}/repo"), count)
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// What the sync did before `load_index`: download, hash, parse.
+    async fn fetch_then_parse(
+        http: &reqwest::Client,
+        req: &IndexRequest<'_>,
+    ) -> Result<IndexLoad, LoadError> {
+        Ok(match fetch_index(http, req).await? {
+            IndexFetch::NotModified => IndexLoad::NotModified,
+            IndexFetch::Fetched {
+                body,
+                etag,
+                last_modified,
+            } => IndexLoad::Loaded {
+                digest: format!("sha256:{}", hex(&Sha256::digest(&body))),
+                size: body.len() as u64,
+                index: parse_index(&body, req.max_bytes as usize)?,
+                etag,
+                last_modified,
+            },
+        })
+    }
+
+    fn request(url: &str, max_bytes: u64) -> IndexRequest<'_> {
+        IndexRequest {
+            repo_url: url,
+            auth: None,
+            etag: None,
+            last_modified: None,
+            max_bytes,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Serves `reply`, loads it streaming (keeping `hold` bytes) and the old way, asserts both
+    /// agree, and returns the result and how many requests the streaming load made.
+    async fn both_ways(
+        reply: Reply,
+        piece: usize,
+        max: u64,
+        hold: usize,
+    ) -> (Result<IndexLoad, LoadError>, usize) {
+        let (url, count) = serve(reply, piece).await;
+        let http = client(&RepoTls::default(), Duration::from_secs(10)).unwrap();
+        let streamed = load(&http, &request(&url, max), hold).await;
+        let requests = count.load(Ordering::SeqCst);
+        let old = fetch_then_parse(&http, &request(&url, max)).await;
+        assert_eq!(streamed, old);
+        (streamed, requests)
+    }
+
+    fn ok(status: u16, body: &[u8], gzipped: bool) -> Reply {
+        Reply {
+            status,
+            gzip: gzipped,
+            body: if gzipped { gzip(body) } else { body.to_vec() },
+        }
+    }
+
+    const HELM_LIKE: &str = "apiVersion: v1
+entries:
+  a:
+  - apiVersion: v2
+    appVersion: 1.0.0
+    created: \"2024-01-01T10:00:00.686579303Z\"
+    description: |
+      first
+    digest: a91fea9c705a7fd6bf6299a0a6db35ab87778a8111252def77551fe5c8f5170e
+    maintainers:
+    - name: M
+    name: a
+    urls:
+    - https://charts.example.com/a-1.0.0.tgz
+    version: 1.0.0
+  - name: a
+    version: 2.0.0-rc.1
+  b:
+  - name: b
+    version: 0.1.0
+generated: \"2024-12-01T00:00:00Z\"
+";
+
+    #[tokio::test]
+    async fn load_index_gives_what_fetch_then_parse_gives_for_every_layout() {
+        let long_flow = format!("{HELM_LIKE}# {}\nannotations: {{x: y}}\n", "x".repeat(3000));
+        let docs: Vec<(&str, String, bool)> = vec![
+            ("helm layout", HELM_LIKE.to_owned(), true),
+            (
+                "json",
+                r#"{"apiVersion":"v1","entries":{"j":[{"name":"j","version":"0.1.0"}]}}"#
+                    .to_owned(),
+                false,
+            ),
+            ("crlf", HELM_LIKE.replace('\n', "\r\n"), false),
+            ("flow late", long_flow, false),
+            ("bad yaml", format!("{HELM_LIKE}  c: [unclosed\n"), false),
+            (
+                "bad time",
+                HELM_LIKE.replace("2024-12-01T00:00:00Z", "yesterday"),
+                true,
+            ),
+            (
+                "no api version",
+                HELM_LIKE.replace("apiVersion: v1\n", ""),
+                true,
+            ),
+            ("empty", String::new(), true),
+        ];
+        for (name, doc, streamable) in &docs {
+            for gzipped in [false, true] {
+                for hold in [HOLD_BYTES, 16] {
+                    let (got, requests) =
+                        both_ways(ok(200, doc.as_bytes(), gzipped), 61, 1 << 20, hold).await;
+                    let want_requests = if *streamable || hold == HOLD_BYTES {
+                        1
+                    } else {
+                        2
+                    };
+                    assert_eq!(requests, want_requests, "{name} gzip {gzipped} hold {hold}");
+                    if *name == "helm layout" {
+                        let Ok(IndexLoad::Loaded { index, .. }) = &got else {
+                            panic!("{got:?}")
+                        };
+                        assert_eq!(index.entries["a"][0].version_text(), "2.0.0-rc.1");
+                    }
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn load_index_fails_as_fetch_then_parse_fails() {
+        let doc = HELM_LIKE.as_bytes();
+        let packed = gzip(doc);
+        let mut corrupt = packed.clone();
+        let mid = corrupt.len() / 2;
+        corrupt[mid] ^= 0x55;
+        let mut bad_header = packed.clone();
+        bad_header[0] = b'x';
+        let mut trailing = packed.clone();
+        trailing.extend_from_slice(b"garbage after the member");
+        let raw = |status, body: Vec<u8>, gzip| Reply { status, gzip, body };
+        let cases = [
+            ("404", raw(404, Vec::new(), false), 1 << 20),
+            ("too large as sent", raw(200, doc.to_vec(), false), 100),
+            (
+                "too large inflated",
+                raw(200, packed.clone(), true),
+                packed.len() as u64 + 10,
+            ),
+            ("corrupt gzip", raw(200, corrupt, true), 1 << 20),
+            ("bad gzip header", raw(200, bad_header, true), 1 << 20),
+            (
+                "bytes after the gzip member",
+                raw(200, trailing, true),
+                1 << 20,
+            ),
+        ];
+        for (name, reply, max) in cases {
+            let (got, _) = both_ways(reply, 29, max, HOLD_BYTES).await;
+            if name == "bytes after the gzip member" {
+                assert!(got.is_ok(), "{name}: {got:?}");
+            } else {
+                assert!(got.is_err(), "{name}: {got:?}");
+            }
+        }
+        for cut in (1..packed.len()).step_by(7) {
+            let reply = raw(200, packed[..cut].to_vec(), true);
+            let (got, _) = both_ways(reply, 13, 1 << 20, HOLD_BYTES).await;
+            assert!(got.is_err(), "cut at {cut}: {got:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn load_index_reports_not_modified_and_the_validators() {
+        let (url, _) = serve(ok(200, HELM_LIKE.as_bytes(), false), 100).await;
+        let http = client(&RepoTls::default(), Duration::from_secs(10)).unwrap();
+        let Ok(IndexLoad::Loaded {
+            digest,
+            size,
+            etag,
+            last_modified,
+            ..
+        }) = load_index(&http, &request(&url, 1 << 20)).await
+        else {
+            panic!("a first load loads")
+        };
+        assert_eq!(
+            digest,
+            format!("sha256:{}", hex(&Sha256::digest(HELM_LIKE.as_bytes())))
+        );
+        assert_eq!(size, HELM_LIKE.len() as u64);
+        assert_eq!(etag.as_deref(), Some("\"v1\""));
+        assert_eq!(
+            last_modified.as_deref(),
+            Some("Sun, 01 Dec 2024 00:00:00 GMT")
+        );
+        let again = IndexRequest {
+            etag: etag.as_deref(),
+            ..request(&url, 1 << 20)
+        };
+        assert_eq!(load_index(&http, &again).await, Ok(IndexLoad::NotModified));
     }
 }

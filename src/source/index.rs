@@ -6,7 +6,9 @@
 //! (annotations, dependencies, maintainers, ...) are skipped without building a tree, and
 //! the common block-YAML layout goes through a hand-written scanner (`fast`) with the
 //! general serde-saphyr deserializer as fallback, so a bitnami-sized index (46 MB) parses
-//! in about 0.2 s and 17 MB where Helm takes over 10 s and 1.3 GB.
+//! in about 0.2 s and 17 MB where Helm takes over 10 s and 1.3 GB. [`IndexStream`] runs the
+//! same scanner on a document arriving in pieces, one chart at a time, so that a download
+//! never has to be held whole.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -300,6 +302,55 @@ pub fn parse_index(bytes: &[u8], max_bytes: usize) -> Result<Index, IndexError> 
         }
     };
     finish(raw)
+}
+
+/// An index loaded while its bytes arrive, so that a large download is never held whole:
+/// only the unit being parsed (one chart's versions, or one top-level key) is kept.
+///
+/// It takes the common block-YAML layout only (what the `fast` scanner takes). Anything else
+/// (JSON, flow collections, tabs, ...) is refused, and then the document must be loaded
+/// whole with [`parse_index`]; a document it loads, it loads exactly as [`parse_index`]
+/// (without its size check, which the caller makes as the bytes arrive).
+#[derive(Default)]
+pub struct IndexStream {
+    feeder: Option<fast::Feeder>,
+}
+
+impl fmt::Debug for IndexStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IndexStream")
+            .field("refused", &self.is_refused())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IndexStream {
+    /// A stream expecting the first bytes of a document.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the next bytes of the document (pieces may split it anywhere). Returns `false`
+    /// once the document is refused; further bytes are then ignored.
+    pub fn feed(&mut self, bytes: &[u8]) -> bool {
+        self.feeder
+            .get_or_insert_with(fast::Feeder::new)
+            .feed(bytes)
+    }
+
+    /// Whether the document has been refused: it must be loaded whole with [`parse_index`].
+    pub fn is_refused(&self) -> bool {
+        self.feeder.as_ref().is_some_and(fast::Feeder::refused)
+    }
+
+    /// Ends the document. `None` when it is refused (load it with [`parse_index`]), else
+    /// what [`parse_index`] gives for it.
+    pub fn finish(self) -> Option<Result<Index, IndexError>> {
+        let Some(feeder) = self.feeder.filter(|f| f.fed() > 0) else {
+            return Some(Err(IndexError::Empty));
+        };
+        feeder.finish().map(finish)
+    }
 }
 
 /// Resolves a chart URL from the index against the repository URL as Helm's
@@ -1217,8 +1268,9 @@ fn remove_dot_segments(path: &str) -> String {
 /// and a mutation run (80,000 damaged documents) check both paths agree.
 mod fast {
     use std::borrow::Cow;
+    use std::collections::HashSet;
 
-    use super::{ChartVersion, Entries, RawIndex, RawVersion, finish_chart};
+    use super::{RawIndex, RawVersion, finish_chart};
 
     struct Line<'a> {
         indent: usize,
@@ -1659,97 +1711,352 @@ mod fast {
         if s.contains(['\t', '\r']) || s.starts_with('\u{feff}') {
             return None;
         }
-        let mut cur = Cur::new(s);
-        let mut raw = RawIndex::default();
-        let mut seen = [false; 6];
-        while let Some(l) = cur.peek() {
-            if l.indent != 0 || l.text.starts_with("---") || l.text.starts_with("...") {
-                return None;
-            }
-            let (key, rest) = split_key(l.text)?;
-            cur.pos = l.next;
-            let slot = [
-                "apiVersion",
-                "generated",
-                "entries",
-                "serverInfo",
-                "publicKeys",
-                "annotations",
-            ]
-            .iter()
-            .position(|k| *k == key)?;
-            if std::mem::replace(&mut seen[slot], true) {
-                return None;
-            }
-            match slot {
-                0 => raw.api_version = string_value(&mut cur, 0, rest).ok()?,
-                1 => raw.generated = string_value(&mut cur, 0, rest).ok()?,
-                2 => {
-                    if !rest.is_empty() {
-                        // `entries: {}` and the like
-                        match scalar(rest) {
-                            Ok(Some(Scalar::Null)) => {}
-                            _ => return None,
-                        }
-                        if cur.peek().is_some_and(|l| l.indent > 0) {
-                            return None;
-                        }
-                    } else {
-                        (raw.entries, raw.skipped, raw.bad_time) = entries(&mut cur)?;
-                    }
-                }
-                5 => string_map(&mut cur, 0, rest)?,
-                _ => {
-                    if rest.starts_with(['"', '\'']) {
-                        scalar(rest).ok()?;
-                    }
-                    cur.skip_value(0);
-                }
-            }
-        }
-        Some(raw)
+        let mut parser = Parser::default();
+        parser.top(&mut Cur::new(s))?;
+        Some(parser.raw)
     }
 
-    fn entries(cur: &mut Cur<'_>) -> Option<Entries> {
-        let mut out: Vec<(String, Vec<ChartVersion>)> = Vec::new();
-        let mut skipped = Vec::new();
-        let mut bad_time = None;
-        let mut names = std::collections::HashSet::new();
-        let Some(first) = cur.peek() else {
-            return Some((out, skipped, bad_time));
-        };
-        if first.indent == 0 {
-            return Some((out, skipped, bad_time));
+    const TOP_KEYS: [&str; 6] = [
+        "apiVersion",
+        "generated",
+        "entries",
+        "serverInfo",
+        "publicKeys",
+        "annotations",
+    ];
+
+    /// What has been read so far. The whole-document scan and the streaming [`Feeder`] drive
+    /// the same two loops, so both accept exactly the same documents.
+    #[derive(Default)]
+    struct Parser {
+        raw: RawIndex,
+        /// The top-level keys met, by their place in `TOP_KEYS`.
+        seen: [bool; 6],
+        /// The chart names met under `entries`.
+        names: HashSet<String>,
+    }
+
+    impl Parser {
+        /// The place of a top-level key, `None` when it is unknown or repeated.
+        fn claim(&mut self, key: &str) -> Option<usize> {
+            let slot = TOP_KEYS.iter().position(|k| *k == key)?;
+            if std::mem::replace(&mut self.seen[slot], true) {
+                return None;
+            }
+            Some(slot)
         }
-        let indent = first.indent;
-        while let Some(l) = cur.peek() {
-            if l.indent < indent {
-                if l.indent == 0 {
-                    break;
+
+        /// The top-level mapping, for the lines `cur` holds.
+        fn top(&mut self, cur: &mut Cur<'_>) -> Option<()> {
+            while let Some(l) = cur.peek() {
+                if l.indent != 0 || l.text.starts_with("---") || l.text.starts_with("...") {
+                    return None;
                 }
-                return None;
-            }
-            if l.indent > indent {
-                return None;
-            }
-            let (name, rest) = split_key(l.text)?;
-            cur.pos = l.next;
-            if !names.insert(name) {
-                return None;
-            }
-            let versions = if rest.is_empty() {
-                versions(cur, indent)?
-            } else {
-                match scalar(rest) {
-                    Ok(Some(Scalar::Null)) => Vec::new(),
-                    _ if rest == "[]" => Vec::new(),
-                    _ => return None,
+                let (key, rest) = split_key(l.text)?;
+                cur.pos = l.next;
+                match self.claim(key)? {
+                    0 => self.raw.api_version = string_value(cur, 0, rest).ok()?,
+                    1 => self.raw.generated = string_value(cur, 0, rest).ok()?,
+                    2 => {
+                        if !rest.is_empty() {
+                            // `entries: {}` and the like
+                            match scalar(rest) {
+                                Ok(Some(Scalar::Null)) => {}
+                                _ => return None,
+                            }
+                            if cur.peek().is_some_and(|l| l.indent > 0) {
+                                return None;
+                            }
+                        } else {
+                            let Some(first) = cur.peek() else {
+                                return Some(());
+                            };
+                            if first.indent > 0 {
+                                self.charts(cur, first.indent)?;
+                            }
+                        }
+                    }
+                    5 => string_map(cur, 0, rest)?,
+                    _ => {
+                        if rest.starts_with(['"', '\'']) {
+                            scalar(rest).ok()?;
+                        }
+                        cur.skip_value(0);
+                    }
                 }
+            }
+            Some(())
+        }
+
+        /// Charts under `entries`, their names at `indent`, until a top-level line.
+        fn charts(&mut self, cur: &mut Cur<'_>, indent: usize) -> Option<()> {
+            while let Some(l) = cur.peek() {
+                if l.indent < indent {
+                    if l.indent == 0 {
+                        break;
+                    }
+                    return None;
+                }
+                if l.indent > indent {
+                    return None;
+                }
+                let (name, rest) = split_key(l.text)?;
+                cur.pos = l.next;
+                if self.names.contains(name) {
+                    return None;
+                }
+                self.names.insert(name.to_owned());
+                let versions = if rest.is_empty() {
+                    versions(cur, indent)?
+                } else {
+                    match scalar(rest) {
+                        Ok(Some(Scalar::Null)) => Vec::new(),
+                        _ if rest == "[]" => Vec::new(),
+                        _ => return None,
+                    }
+                };
+                let raw = &mut self.raw;
+                let kept = finish_chart(name, versions, &mut raw.skipped, &mut raw.bad_time);
+                raw.entries.push((name.to_owned(), kept));
+            }
+            Some(())
+        }
+    }
+
+    /// How the significant lines arriving are grouped into units, each parsed as soon as the
+    /// line after it shows it is complete.
+    #[derive(Clone, Copy)]
+    enum Mode {
+        /// Top-level keys: a unit is a key at indentation 0 with everything up to the next
+        /// line at indentation 0 that is not a list item.
+        Top,
+        /// Just after `entries:`, before its first significant line.
+        EntriesFirst,
+        /// Charts under `entries` named at this indentation: a unit is one chart, up to the
+        /// next line indented less, or as much but not a list item.
+        Charts(usize),
+    }
+
+    /// The streaming form of [`parse`]: the document arrives in pieces and only the unit
+    /// being gathered (one chart, or one top-level key) is held.
+    ///
+    /// Why a unit parses alone exactly as it does inside the whole document: every decision
+    /// the scanner makes at the end of a construct looks only at the next significant line,
+    /// and the line ending a unit is indented no deeper than the unit's first line (and is
+    /// not an item continuing its list), which every loop inside the unit takes for its end,
+    /// just as it takes the end of the text. Lines a unit's loop leaves unread make it fail,
+    /// as they make the enclosing loop fail in the whole document. Comments and blank lines
+    /// travel with the unit before them, where the scanner (or a literal block) meets them.
+    pub(super) struct Feeder {
+        parser: Parser,
+        /// Whole lines (valid UTF-8) not parsed yet; the open unit starts at `unit`.
+        text: String,
+        /// Bytes after the last line end.
+        partial: Vec<u8>,
+        /// Start of the open unit in `text`; with none open, `text[..scanned]` is spent.
+        unit: Option<usize>,
+        /// How far `text` has been looked at line by line.
+        scanned: usize,
+        mode: Mode,
+        /// Bytes fed so far.
+        fed: usize,
+        /// Whether the first byte that is not ASCII whitespace has been seen.
+        json_checked: bool,
+        refused: bool,
+    }
+
+    impl Feeder {
+        pub(super) fn new() -> Self {
+            Feeder {
+                parser: Parser::default(),
+                text: String::new(),
+                partial: Vec::new(),
+                unit: None,
+                scanned: 0,
+                mode: Mode::Top,
+                fed: 0,
+                json_checked: false,
+                refused: false,
+            }
+        }
+
+        pub(super) fn refused(&self) -> bool {
+            self.refused
+        }
+
+        pub(super) fn fed(&self) -> usize {
+            self.fed
+        }
+
+        /// Takes the next bytes; `false` once the document is known to be outside the subset
+        /// (the rest is then ignored).
+        pub(super) fn feed(&mut self, bytes: &[u8]) -> bool {
+            if self.refused || bytes.is_empty() {
+                return !self.refused;
+            }
+            if self.feed_inner(bytes).is_none() {
+                self.refuse();
+            }
+            !self.refused
+        }
+
+        fn refuse(&mut self) {
+            self.refused = true;
+            // nothing gathered is of use any more
+            self.text = String::new();
+            self.partial = Vec::new();
+            self.parser = Parser::default();
+        }
+
+        fn feed_inner(&mut self, bytes: &[u8]) -> Option<()> {
+            // the checks `parse_index` and `parse` make on the whole document
+            let first = self.fed == 0;
+            self.fed += bytes.len();
+            if first && bytes[0] == 0xef {
+                // a byte order mark, or a first character no index starts with
+                return None;
+            }
+            if !self.json_checked
+                && let Some(b) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+            {
+                self.json_checked = true;
+                if *b == b'{' {
+                    return None;
+                }
+            }
+            if bytes.iter().any(|b| matches!(b, b'\t' | b'\r')) {
+                return None;
+            }
+            let Some(last) = bytes.iter().rposition(|b| *b == b'\n') else {
+                self.partial.extend_from_slice(bytes);
+                return Some(());
             };
-            let kept = finish_chart(name, versions, &mut skipped, &mut bad_time);
-            out.push((name.to_owned(), kept));
+            let (lines, tail) = bytes.split_at(last + 1);
+            if self.partial.is_empty() {
+                self.text.push_str(std::str::from_utf8(lines).ok()?);
+            } else {
+                self.partial.extend_from_slice(lines);
+                self.text.push_str(std::str::from_utf8(&self.partial).ok()?);
+                self.partial.clear();
+            }
+            self.partial.extend_from_slice(tail);
+            self.scan()?;
+            self.compact();
+            Some(())
         }
-        Some((out, skipped, bad_time))
+
+        /// Looks at each whole line not looked at yet.
+        fn scan(&mut self) -> Option<()> {
+            while self.scanned < self.text.len() {
+                let at = self.scanned;
+                let rest = &self.text[at..];
+                let end = rest.find('\n').map_or(self.text.len(), |i| at + i);
+                let next = (end + 1).min(self.text.len());
+                let raw = &self.text[at..end];
+                let text = raw.trim_start_matches(' ');
+                if text.is_empty() || text.starts_with('#') {
+                    self.scanned = next;
+                    continue;
+                }
+                let indent = raw.len() - text.len();
+                let text = text.trim_end_matches(' ');
+                let item = is_item(text);
+                let header = indent == 0 && split_key(text) == Some(("entries", ""));
+                self.line(at, indent, item, header)?;
+                self.scanned = next;
+            }
+            Some(())
+        }
+
+        /// A significant line starting at `at`.
+        fn line(&mut self, at: usize, indent: usize, item: bool, header: bool) -> Option<()> {
+            match self.mode {
+                Mode::Top => match self.unit {
+                    None => self.open(at, header),
+                    Some(start) if indent == 0 && !item => {
+                        self.close(start, at)?;
+                        self.open(at, header)
+                    }
+                    Some(_) => Some(()),
+                },
+                Mode::EntriesFirst => {
+                    if indent == 0 {
+                        self.mode = Mode::Top;
+                        self.open(at, header)
+                    } else {
+                        self.mode = Mode::Charts(indent);
+                        self.unit = Some(at);
+                        Some(())
+                    }
+                }
+                Mode::Charts(chart_indent) => {
+                    if indent > chart_indent || (indent == chart_indent && item) {
+                        return Some(());
+                    }
+                    let start = self.unit?;
+                    self.close(start, at)?;
+                    if indent == 0 {
+                        self.mode = Mode::Top;
+                        self.open(at, header)
+                    } else if indent < chart_indent {
+                        None
+                    } else {
+                        self.unit = Some(at);
+                        Some(())
+                    }
+                }
+            }
+        }
+
+        /// Opens a unit at a top-level line; `entries:` opens the charts instead.
+        fn open(&mut self, at: usize, header: bool) -> Option<()> {
+            if header {
+                self.parser.claim("entries")?;
+                self.mode = Mode::EntriesFirst;
+                self.unit = None;
+            } else {
+                self.unit = Some(at);
+            }
+            Some(())
+        }
+
+        /// Parses the unit `text[start..end]`.
+        fn close(&mut self, start: usize, end: usize) -> Option<()> {
+            let mut cur = Cur::new(&self.text[start..end]);
+            match self.mode {
+                Mode::Top => self.parser.top(&mut cur),
+                Mode::Charts(indent) => self.parser.charts(&mut cur, indent),
+                Mode::EntriesFirst => Some(()),
+            }
+        }
+
+        /// Drops the text no unit needs any more.
+        fn compact(&mut self) {
+            let keep = self.unit.unwrap_or(self.scanned);
+            if keep > 0 {
+                self.text.drain(..keep);
+                self.scanned -= keep;
+                if let Some(u) = &mut self.unit {
+                    *u -= keep;
+                }
+            }
+        }
+
+        /// The document has ended: parses what is left. `None` when it is outside the subset.
+        pub(super) fn finish(mut self) -> Option<RawIndex> {
+            if self.refused {
+                return None;
+            }
+            if !self.partial.is_empty() {
+                let last = std::mem::take(&mut self.partial);
+                self.text.push_str(std::str::from_utf8(&last).ok()?);
+            }
+            self.scan()?;
+            if let Some(start) = self.unit {
+                self.close(start, self.text.len())?;
+            }
+            Some(self.parser.raw)
+        }
     }
 
     fn versions(cur: &mut Cur<'_>, key_indent: usize) -> Option<Vec<Option<RawVersion>>> {
@@ -2561,5 +2868,240 @@ entries:
                 .entries
                 .is_empty()
         );
+    }
+
+    /// What `parse_index` gives through the fast scanner, `None` where it falls back to the
+    /// general parser: a stream must accept exactly these documents, with the same result.
+    fn fast_whole(bytes: &[u8]) -> Option<Result<Index, IndexError>> {
+        if bytes.is_empty() {
+            return Some(Err(IndexError::Empty));
+        }
+        if looks_like_json(bytes) {
+            return None;
+        }
+        fast::parse(std::str::from_utf8(bytes).ok()?).map(finish)
+    }
+
+    fn streamed(pieces: &[&[u8]]) -> Option<Result<Index, IndexError>> {
+        let mut stream = IndexStream::new();
+        for p in pieces {
+            stream.feed(p);
+        }
+        stream.finish()
+    }
+
+    /// Documents in the fast subset, with the unit boundaries a stream cuts at in odd
+    /// places: indentless and indented lists, comments and blank lines between charts, a
+    /// kept-trailing-lines literal block ending a chart, top-level keys after `entries`,
+    /// items at the top level, a missing final line end; some load, some fail.
+    fn streamable_samples() -> Vec<String> {
+        let helm_like = "apiVersion: v1
+entries:
+  chart-00000:
+  - annotations:
+      category: Infrastructure
+      images: |
+        - name: chart-00000
+          image: docker.io/example/chart-00000:1.0.0-debian-12-r0
+      licenses: Apache-2.0
+    apiVersion: v2
+    appVersion: 1.0.0
+    created: \"2024-01-01T10:00:00.686579303Z\"
+    dependencies:
+    - name: common
+      repository: oci://registry-1.docker.io/bitnamicharts
+      tags:
+      - bitnami-common
+      version: 2.x.x
+    - condition: redis.enabled
+      name: redis
+      repository: oci://registry-1.docker.io/bitnamicharts
+      version: 19.x.x
+    description: Synthetic chart chart-00000 used to benchmark index parsing at bitnami scale.
+    digest: a91fea9c705a7fd6bf6299a0a6db35ab87778a8111252def77551fe5c8f5170e
+    home: https://example.com/charts/chart-00000
+    icon: https://example.com/icons/chart-00000.svg
+    keywords:
+    - chart-00000
+    - synthetic
+    maintainers:
+    - name: Testbed Maintainers
+      url: https://example.com/maintainers
+    name: chart-00000
+    sources:
+    - https://github.com/example/charts/tree/main/chart-00000
+    urls:
+    - https://charts.example.com/chart-00000-1.0.0.tgz
+    version: 1.0.0
+  chart-00001:
+  - apiVersion: v2
+    name: chart-00001
+    urls:
+    - https://charts.example.com/chart-00001-2.0.0.tgz
+    version: 2.0.0
+generated: \"2024-12-01T00:00:00Z\"
+";
+        vec![
+            helm_like.to_owned(),
+            MIXED.replace("  -\n", ""),
+            "# head\n\napiVersion: v1\nentries:\n\n  # before\n  a:\n    - name: a\n      version: 1.0.0\n      description: |+\n        kept\n\n\n  # between\n  b:\n  - name: b\n    version: 2.0.0\n    home: |\n      h\n\n# top comment\npublicKeys:\n- k1\n- k2\ngenerated: \"2024-01-01T00:00:00Z\"".to_owned(),
+            "apiVersion: v1\nentries:\ngenerated: \"2024-01-01T00:00:00Z\"\n".to_owned(),
+            "entries:\n  a:\n  - name: a\n    version: 1.0.0\napiVersion: v2\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a: []\n  b:\n  c: ~\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n  - name: a\n    version: 1.1.0\n    dependencies:\n    - name: x\n      alias: bad.alias\n      tags:\n      - t\n    maintainers:\n    - name: m\n      email: m@x\n  - name: a\n    version: 1.2.0\n    created: bad\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    description: one\n      two\n      three\nannotations:\n  x: |\n    y\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    description: |-\n      x\n\n        y\n\n\n  b:\n  - name: b\n    version: 1.0.0".to_owned(),
+            "\n\n   \n# only comments\n".to_owned(),
+        ]
+    }
+
+    /// Documents the fast scanner leaves to the general parser (which loads or refuses them):
+    /// a stream must refuse them all. The last five load in `parse_index`.
+    fn unstreamable_samples() -> Vec<String> {
+        vec![
+            MIXED.to_owned(),
+            "apiVersion: v1\nentries: {}\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n  a:\n  - name: a\n    version: 2.0.0\n".to_owned(),
+            "apiVersion: v1\napiVersion: v1\nentries:\n".to_owned(),
+            "apiVersion: v1\nentries:\n    a:\n    - name: a\n      version: 1.0.0\n  b:\n  - name: b\n    version: 1.0.0\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n- stray\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n    - name: a\n      version: 1.0.0\n  - name: a\n    version: 1.1.0\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    description: one\n      two\n\n      three\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n---\napiVersion: v1\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\nentries:\n".to_owned(),
+            "  apiVersion: v1\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    urls:\n    - x.tgz\n    -\n".to_owned(),
+            r#"{"apiVersion":"v1","entries":{"j":[{"name":"j","version":"0.1.0"}]}}"#.to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version:\t1.0.0\n".to_owned(),
+            "apiVersion: v1\r\nentries:\r\n  a: []\r\n".to_owned(),
+            "\u{feff}apiVersion: v1\nentries:\n  a: []\n".to_owned(),
+            "apiVersion: v1\nentries:\n  a:\n  - {name: a, version: 1.0.0}\n".to_owned(),
+        ]
+    }
+
+    fn stream_samples() -> Vec<String> {
+        let mut all = streamable_samples();
+        all.extend(unstreamable_samples());
+        all
+    }
+
+    #[test]
+    fn a_stream_cut_anywhere_loads_what_parse_index_loads() {
+        for doc in stream_samples() {
+            let bytes = doc.as_bytes();
+            let whole = fast_whole(bytes);
+            if let Some(w) = &whole {
+                assert_eq!(w, &parse_index(bytes, MAX), "{doc}");
+            }
+            for cut in 0..=bytes.len() {
+                let (a, b) = bytes.split_at(cut);
+                assert_eq!(streamed(&[a, b]), whole, "cut at {cut}: {doc}");
+            }
+            let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
+            assert_eq!(streamed(&bytewise), whole, "byte by byte: {doc}");
+        }
+    }
+
+    #[test]
+    fn a_stream_takes_the_documents_helm_writes_and_refuses_the_others() {
+        for doc in streamable_samples() {
+            assert!(streamed(&[doc.as_bytes()]).is_some(), "{doc}");
+        }
+        let outside = unstreamable_samples();
+        for doc in &outside {
+            assert_eq!(streamed(&[doc.as_bytes()]), None, "{doc}");
+        }
+        for doc in &outside[outside.len() - 5..] {
+            assert!(parse_index(doc.as_bytes(), MAX).is_ok(), "{doc}");
+        }
+        // multi-byte characters cut in the middle, and an invalid byte
+        let text = "apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n    description: \"caf\u{e9} \u{1f600}\"\n";
+        let bytes = text.as_bytes();
+        for cut in 0..=bytes.len() {
+            let (a, b) = bytes.split_at(cut);
+            let got = streamed(&[a, b]).unwrap().unwrap();
+            assert_eq!(
+                got.entries["a"][0].description(),
+                Some("caf\u{e9} \u{1f600}")
+            );
+        }
+        let mut bad = bytes.to_vec();
+        let at = text.find('\u{e9}').unwrap();
+        bad[at + 1] = b'x';
+        assert_eq!(streamed(&[&bad]), None);
+        assert_eq!(streamed(&[]), Some(Err(IndexError::Empty)));
+        assert_eq!(streamed(&[b"", b""]), Some(Err(IndexError::Empty)));
+    }
+
+    #[test]
+    fn a_large_index_streams_in_uneven_pieces() {
+        let mut text = String::from("apiVersion: v1\nentries:\n");
+        for c in 0..60 {
+            text.push_str(&format!("  chart-{c}:\n"));
+            for v in 0..4 {
+                text.push_str(&format!(
+                    "  - name: chart-{c}\n    version: 1.{v}.0\n    description: |\n      line {c}\n\n      more\n    urls:\n    - chart-{c}-1.{v}.0.tgz\n    keywords:\n    - k\n"
+                ));
+            }
+        }
+        text.push_str("generated: \"2024-12-01T00:00:00Z\"\n");
+        let bytes = text.as_bytes();
+        let want = parse_index(bytes, 1 << 24).unwrap();
+        assert_eq!(want.entries.len(), 60);
+        let mut seed: u64 = 7;
+        for _ in 0..50 {
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            while at < bytes.len() {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let len = 1 + (seed >> 33) as usize % 700;
+                let end = (at + len).min(bytes.len());
+                pieces.push(&bytes[at..end]);
+                at = end;
+            }
+            assert_eq!(streamed(&pieces), Some(Ok(want.clone())));
+        }
+    }
+
+    #[test]
+    fn damaged_documents_stream_exactly_as_they_load_whole() {
+        let docs = stream_samples();
+        let noise = b"x:-\n \"'[{&*|>#\\\t\r\xff";
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize
+        };
+        for doc in &docs {
+            let bytes = doc.as_bytes();
+            for _ in 0..400 {
+                let mut damaged = bytes.to_vec();
+                for _ in 0..1 + next() % 3 {
+                    let at = next() % damaged.len();
+                    match next() % 3 {
+                        0 => damaged[at] = noise[next() % noise.len()],
+                        1 => damaged.insert(at, noise[next() % noise.len()]),
+                        _ => {
+                            damaged.remove(at);
+                        }
+                    }
+                    if damaged.is_empty() {
+                        break;
+                    }
+                }
+                let cut = next() % (damaged.len() + 1);
+                let (a, b) = damaged.split_at(cut);
+                let whole = fast_whole(&damaged);
+                assert_eq!(
+                    streamed(&[a, b]),
+                    whole,
+                    "{:?} cut at {cut}",
+                    String::from_utf8_lossy(&damaged)
+                );
+                if let Some(w) = whole {
+                    assert_eq!(w, parse_index(&damaged, MAX));
+                }
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::source::constraint::Constraint;
-use crate::source::http::{self, BasicAuth, FetchError, IndexFetch, IndexRequest, RepoTls};
+use crate::source::http::{self, BasicAuth, FetchError, IndexLoad, IndexRequest, RepoTls};
 use crate::source::index::{Index, IndexError, parse_index};
 use crate::source::oci::{self, OciAuth, OciChartRef, OciError, OciSettings, OciVersion};
 
@@ -100,7 +100,7 @@ pub async fn list(location: &str, access: &RepoAccess) -> Result<Listing, QueryE
     let max = usize::try_from(access.max_index_bytes).unwrap_or(usize::MAX);
     if location.starts_with("http://") || location.starts_with("https://") {
         let client = http::client(&access.tls, access.timeout)?;
-        let fetched = http::fetch_index(
+        let loaded = http::load_index(
             &client,
             &IndexRequest {
                 repo_url: location,
@@ -111,8 +111,12 @@ pub async fn list(location: &str, access: &RepoAccess) -> Result<Listing, QueryE
                 timeout: access.timeout,
             },
         )
-        .await?;
-        let IndexFetch::Fetched { body, .. } = fetched else {
+        .await
+        .map_err(|e| match e {
+            http::LoadError::Fetch(e) => QueryError::Fetch(e),
+            http::LoadError::Index(e) => QueryError::Index(e),
+        })?;
+        let IndexLoad::Loaded { index, .. } = loaded else {
             // nothing was asked conditionally: a 304 here is the server's mistake
             return Err(FetchError::Status {
                 url: location.to_owned(),
@@ -120,7 +124,7 @@ pub async fn list(location: &str, access: &RepoAccess) -> Result<Listing, QueryE
             }
             .into());
         };
-        return Ok(Listing::Index(parse_index(&body, max)?));
+        return Ok(Listing::Index(index));
     }
     let read_error = |e: std::io::Error| QueryError::Read {
         path: location.to_owned(),

@@ -17,8 +17,8 @@ use crate::engine::chart::Chart;
 use crate::engine::chart::load::{LoadError, LoadLimits, load_archive};
 use crate::source::cache::{SharedCache, Weighted};
 use crate::source::constraint::Constraint;
-use crate::source::http::{self, BasicAuth, FetchError, IndexFetch, IndexRequest, RepoTls};
-use crate::source::index::{Index, IndexError, parse_index};
+use crate::source::http::{self, BasicAuth, FetchError, IndexLoad, IndexRequest, RepoTls};
+use crate::source::index::{Index, IndexError};
 use crate::source::oci::{self, OciAuth, OciChartRef, OciError, OciSettings, RegistryListing};
 use crate::telemetry::Metrics;
 
@@ -708,7 +708,7 @@ impl Sources {
             .try_get_with_by_ref(key, async { http::client(&endpoint.tls, endpoint.timeout) })
             .await
             .map_err(|e| SyncError::Fetch((*e).clone()))?;
-        let fetched = http::fetch_index(
+        let loaded = http::load_index(
             &client,
             &IndexRequest {
                 repo_url: &endpoint.url,
@@ -719,48 +719,36 @@ impl Sources {
                 timeout: endpoint.timeout,
             },
         )
-        .await?;
-        let (body, etag, last_modified) = match fetched {
-            IndexFetch::NotModified if previous.is_some() => return Ok(None),
-            IndexFetch::NotModified => {
-                return Err(FetchError::Status {
-                    url: endpoint.url.clone(),
-                    status: 304,
-                }
-                .into());
+        .await
+        .map_err(|e| match e {
+            http::LoadError::Fetch(e) => SyncError::Fetch(e),
+            http::LoadError::Index(e) => SyncError::Index(e),
+        })?;
+        match loaded {
+            IndexLoad::NotModified if previous.is_some() => Ok(None),
+            IndexLoad::NotModified => Err(FetchError::Status {
+                url: endpoint.url.clone(),
+                status: 304,
             }
-            IndexFetch::Fetched {
-                body,
+            .into()),
+            // the same bytes again (a server without validators): keep what is held
+            IndexLoad::Loaded { digest, .. } if previous.is_some_and(|p| p.digest == digest) => {
+                Ok(None)
+            }
+            IndexLoad::Loaded {
+                index,
+                digest,
+                size,
                 etag,
                 last_modified,
-            } => (body, etag, last_modified),
-        };
-        let digest = format!("sha256:{}", hex(&Sha256::digest(&body)));
-        if let Some(p) = previous.filter(|p| p.digest == digest) {
-            // same bytes (a server without validators): keep the loaded index
-            if let Contents::Index(index) = &p.contents {
-                return Ok(Some(Snapshot {
-                    contents: Contents::Index(index.clone()),
-                    digest,
-                    size_bytes: p.size_bytes,
-                    etag,
-                    last_modified,
-                }));
-            }
+            } => Ok(Some(Snapshot {
+                contents: Contents::Index(index),
+                digest,
+                size_bytes: Some(size),
+                etag,
+                last_modified,
+            })),
         }
-        let max = usize::try_from(self.limits.max_index_bytes).unwrap_or(usize::MAX);
-        let size = body.len() as u64;
-        // loading is CPU-bound for large indexes: keep it off the async workers
-        let index = tokio::task::spawn_blocking(move || parse_index(&body, max))
-            .await
-            .map_err(|e| IndexError::Yaml(format!("the index loader stopped: {e}")))??;
-        Ok(Some(Snapshot {
-            contents: Contents::Index(index),
-            digest,
-            size_bytes: Some(size),
-            etag,
-            last_modified,
-        }))
     }
 
     async fn sync_oci(
