@@ -178,7 +178,11 @@ mod tests {
     fn a_registry_needs_a_path_its_charts_live_under() {
         let p = problems("  url: oci://ghcr.io\n");
         assert_eq!(p[0].reason, reason::INVALID_URL);
-        assert!(p[0].message.contains("oci://ghcr.io/charts"), "{}", p[0].message);
+        assert!(
+            p[0].message.contains("oci://ghcr.io/charts"),
+            "{}",
+            p[0].message
+        );
         let p = problems("  url: oci://ghcr.io/Org\n");
         assert_eq!(p[0].reason, reason::INVALID_URL);
         assert!(problems("  url: oci://ghcr.io/org/charts\n").is_empty());
