@@ -3,4 +3,5 @@
 //! creates. Server-side apply, inventory and pruning arrive with the release engine.
 
 pub mod readiness;
+pub mod records;
 pub mod storage;
