@@ -7,6 +7,7 @@
 pub mod chart;
 pub mod plan;
 pub mod validate;
+pub mod values;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
