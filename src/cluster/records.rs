@@ -219,10 +219,13 @@ pub struct Faults {
     pub delete: bool,
 }
 
+/// Records by namespace, release name and revision.
+type RecordMap = BTreeMap<(String, String, i32), Release>;
+
 /// Records in memory, keyed by namespace, name and revision; calls fail as [`Faults`] says.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
-    records: Arc<Mutex<BTreeMap<(String, String, i32), Release>>>,
+    records: Arc<Mutex<RecordMap>>,
     faults: Arc<Mutex<Faults>>,
 }
 
@@ -240,7 +243,7 @@ impl MemoryStore {
         self.lock().values().cloned().collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String, i32), Release>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, RecordMap> {
         self.records
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
