@@ -239,6 +239,9 @@ pub struct InstallOptions {
     /// Do not run the chart's hooks.
     #[serde(default)]
     pub disable_hooks: bool,
+    /// What happens after a failed install.
+    #[serde(default)]
+    pub remediation: InstallRemediation,
 }
 
 impl Default for InstallOptions {
@@ -250,8 +253,46 @@ impl Default for InstallOptions {
             skip_crds: false,
             replace: false,
             disable_hooks: false,
+            remediation: InstallRemediation::default(),
         }
     }
+}
+
+/// What happens after a failed install.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallRemediation {
+    /// How often the same failed inputs are tried again (with backoff); 0: not until the spec
+    /// or the chart changes.
+    #[serde(default)]
+    #[schemars(range(min = 0))]
+    pub retries: i32,
+    /// `uninstall` (default): remove the failed release before trying again; `keep`: leave it
+    /// for inspection and upgrade it in place.
+    #[serde(default)]
+    pub strategy: InstallRemediationStrategy,
+}
+
+/// How a failed install is cleaned up.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InstallRemediationStrategy {
+    /// Uninstall the failed release before the next attempt.
+    #[default]
+    Uninstall,
+    /// Keep the failed release; the next attempt upgrades it.
+    Keep,
+}
+
+/// What happens after a failed upgrade (besides `spec.rollback`).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeRemediation {
+    /// How often the same failed inputs are tried again (with backoff); 0: not until the spec
+    /// or the chart changes.
+    #[serde(default)]
+    #[schemars(range(min = 0))]
+    pub retries: i32,
 }
 
 /// Options for upgrading.
@@ -291,6 +332,9 @@ pub struct UpgradeOptions {
     /// Do not run the chart's hooks.
     #[serde(default)]
     pub disable_hooks: bool,
+    /// What happens after a failed upgrade.
+    #[serde(default)]
+    pub remediation: UpgradeRemediation,
 }
 
 impl Default for UpgradeOptions {
@@ -306,6 +350,7 @@ impl Default for UpgradeOptions {
             max_history: None,
             cleanup_on_fail: true,
             disable_hooks: false,
+            remediation: UpgradeRemediation::default(),
         }
     }
 }
@@ -457,6 +502,49 @@ pub struct HelmReleaseStatus {
     /// The most recent failures, newest first (at most five).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<FailureRecord>,
+    /// The operation in flight (hooks, the wait), so that any replica can carry it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<OperationStatus>,
+    /// What the operator remembers of the last failure, to retry within the budget only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<RemediationStatus>,
+}
+
+/// An install, upgrade, rollback, uninstall or test in flight.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationStatus {
+    /// `install`, `upgrade`, `rollback`, `uninstall` or `test`.
+    pub kind: String,
+    /// The revision it works on.
+    pub revision: i64,
+    /// Where it is: `hooks` (a hook phase), `waiting` (for the release's objects to be ready).
+    pub phase: String,
+    /// When it started.
+    pub started: Time,
+    /// When it fails if not done.
+    pub deadline: Time,
+    /// The digest of the inputs it applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+}
+
+/// The memory of a failure.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemediationStatus {
+    /// The digest of the inputs that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_config_digest: Option<String>,
+    /// Failed attempts with those inputs.
+    #[serde(default)]
+    pub attempts: i64,
+    /// The failed revision a rollback was tried for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back_revision: Option<i64>,
+    /// When the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure_time: Option<Time>,
 }
 
 /// One revision of a Helm release.
