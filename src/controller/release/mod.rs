@@ -5,6 +5,7 @@
 //! with the release engine).
 
 pub mod chart;
+pub mod observe;
 pub mod plan;
 pub mod validate;
 pub mod values;
