@@ -7,6 +7,7 @@
 pub mod chart;
 pub mod observe;
 pub mod plan;
+pub mod record;
 pub mod validate;
 pub mod values;
 

@@ -175,6 +175,8 @@ pub struct Installed {
     pub rendered: Rendered,
     /// The values the templates saw (`.Values`).
     pub values: JsonMap<String, Json>,
+    /// The chart after dependency processing (what Helm stores in the release record).
+    pub chart: Chart,
 }
 
 /// Renders `chart` with the user values as an install does (Helm's `runInstall` checks, then
@@ -196,6 +198,7 @@ pub fn render_install(
     check_kube_version(&chart, opts.capabilities)?;
     let crds = crd_files(&chart);
     let name = chart.metadata.name.clone();
+    let processed = chart.clone();
     let parsed = ParsedChart::new(chart).map_err(InstallError::Template)?;
     let render_map = parsed
         .render(
@@ -218,6 +221,7 @@ pub fn render_install(
         render_map,
         rendered,
         values,
+        chart: processed,
     })
 }
 
