@@ -56,7 +56,7 @@ pub fn new_revision(
         ..Release::default()
     };
     let at = GoTime::utc(now);
-    release.info.first_deployed = first_deployed.unwrap_or_else(|| at.clone());
+    release.info.first_deployed = first_deployed.unwrap_or(at);
     release.info.last_deployed = at;
     release.info.notes = installed.rendered.notes.clone();
     release.info.status = if revision == 1 {
