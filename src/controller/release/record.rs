@@ -188,7 +188,7 @@ mod tests {
             &values,
             &provenance,
             now,
-            Some(r.info.first_deployed.clone()),
+            Some(r.info.first_deployed),
         );
         assert_eq!(upgrade.info.status, Status::PendingUpgrade);
         assert_eq!(upgrade.info.description, "Preparing upgrade");
