@@ -335,6 +335,52 @@ where
     Ok(true)
 }
 
+/// Replaces the finalizer list of `obj`, guarded by the resourceVersion read (a concurrent
+/// change makes the API refuse, and the next reconcile sees the new list); skipped when this
+/// replica no longer owns the namespace.
+///
+/// # Errors
+/// [`ReconcileError::PatchMetadata`] or a timeout.
+pub async fn patch_finalizers<K>(
+    ctx: &Context,
+    obj: &K,
+    namespace: &str,
+    finalizers: Vec<String>,
+) -> Result<(), ReconcileError>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug,
+{
+    if !ctx.shards.owns(namespace) {
+        return Ok(());
+    }
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), namespace);
+    let patch = serde_json::json!({
+        "metadata": {
+            "finalizers": finalizers,
+            "resourceVersion": obj.resource_version(),
+        }
+    });
+    let (name, params, patch) = (obj.name_any(), PatchParams::default(), Patch::Merge(&patch));
+    match tokio::time::timeout(API_CALL_TIMEOUT, api.patch(&name, &params, &patch)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(source)) => Err(ReconcileError::PatchMetadata {
+            kind: K::kind(&()).to_string(),
+            namespace: namespace.to_owned(),
+            name,
+            source,
+        }),
+        Err(_) => Err(ReconcileError::Timeout {
+            call: "finalizer patch",
+            namespace: namespace.to_owned(),
+            name,
+            seconds: API_CALL_TIMEOUT.as_secs(),
+        }),
+    }
+}
+
 /// Publishes an event on `obj`; failures are logged, never fatal.
 pub async fn publish_event<K>(
     ctx: &Context,

@@ -4,6 +4,7 @@
 //! `Ready=Unknown` with reason `ChartResolved` naming the version once it is (installing arrives
 //! with the release engine).
 
+pub mod act;
 pub mod chart;
 pub mod observe;
 pub mod plan;

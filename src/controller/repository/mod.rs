@@ -18,10 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::api::{Patch, PatchParams};
+use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use kube::{Api, ResourceExt};
 
 use crate::api::conditions::{self, reason};
 use crate::api::duration::parse_duration;
@@ -29,8 +28,8 @@ use crate::api::repository::RepositoryType;
 use crate::api::{HelmRepository, HelmRepositoryStatus};
 use crate::controller::backoff::{periodic_delay, random_unit};
 use crate::controller::{
-    API_CALL_TIMEOUT, Context, ReconcileError, SpecProblem, announce_validation, apply_status, now,
-    publish_event, record_reconcile, set_validation_conditions,
+    Context, ReconcileError, SpecProblem, announce_validation, apply_status, now, publish_event,
+    record_reconcile, set_validation_conditions,
 };
 use crate::source::index::Index;
 use crate::source::sync::{Contents, Synced};
@@ -347,7 +346,7 @@ async fn add_finalizer(
 ) -> Result<(), ReconcileError> {
     let mut finalizers = repo.finalizers().to_vec();
     finalizers.push(FINALIZER.to_owned());
-    patch_finalizers(repo, ctx, namespace, finalizers).await
+    crate::controller::patch_finalizers(ctx, repo, namespace, finalizers).await
 }
 
 async fn finalize(
@@ -388,48 +387,8 @@ async fn finalize(
         .filter(|f| *f != FINALIZER)
         .cloned()
         .collect();
-    patch_finalizers(repo, ctx, namespace, remaining).await?;
+    crate::controller::patch_finalizers(ctx, repo, namespace, remaining).await?;
     Ok(Action::await_change())
-}
-
-/// Replaces the finalizer list, guarded by the resourceVersion read (a concurrent change makes
-/// the API refuse, and the next reconcile sees the new list).
-async fn patch_finalizers(
-    repo: &HelmRepository,
-    ctx: &Context,
-    namespace: &str,
-    finalizers: Vec<String>,
-) -> Result<(), ReconcileError> {
-    if !ctx.shards.owns(namespace) {
-        return Ok(());
-    }
-    let api: Api<HelmRepository> = Api::namespaced(ctx.client.clone(), namespace);
-    let patch = serde_json::json!({
-        "metadata": {
-            "finalizers": finalizers,
-            "resourceVersion": repo.resource_version(),
-        }
-    });
-    let (name, params, patch) = (
-        repo.name_any(),
-        PatchParams::default(),
-        Patch::Merge(&patch),
-    );
-    match tokio::time::timeout(API_CALL_TIMEOUT, api.patch(&name, &params, &patch)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(source)) => Err(ReconcileError::PatchMetadata {
-            kind: "HelmRepository".into(),
-            namespace: namespace.to_owned(),
-            name: repo.name_any(),
-            source,
-        }),
-        Err(_) => Err(ReconcileError::Timeout {
-            call: "finalizer patch",
-            namespace: namespace.to_owned(),
-            name: repo.name_any(),
-            seconds: API_CALL_TIMEOUT.as_secs(),
-        }),
-    }
 }
 
 #[cfg(test)]
