@@ -32,10 +32,14 @@
 //! - cluster-scoped objects lose a `metadata.namespace` the chart gave them (the server drops
 //!   it; Helm's stored object keeps it, which changes nothing on the cluster).
 //!
-//! Taken from Helm's source and not observable through the oracle: the apply sends the whole
-//! object with `force` and `fieldValidation=Strict` (Helm 4's defaults for install and
-//! upgrade); deletes use background propagation and treat 404 as done; objects of the previous
-//! revision are matched by group, kind, namespace and name ([`ObjectKey::same_object`]).
+//! Taken from Helm's source: the apply sends the whole object with `fieldValidation=Strict`
+//! (Helm 4's default for install and upgrade); deletes use background propagation and treat a
+//! 404 as done; objects of two revisions are matched by group, kind, namespace and name
+//! ([`ObjectKey::same_object`], the newest form of Helm's `isMatchingInfo`).
+//!
+//! Chosen here, unlike Helm: the field manager is the operator's (Helm's is its binary's name)
+//! and conflicts are forced (Helm forces only with `--force-conflicts`), so a field another
+//! manager took is taken back on the next apply.
 //!
 //! # Known differences from Helm
 //!

@@ -47,6 +47,8 @@ pub struct Context {
     pub retries: backoff::Retries,
     /// Settings the reconcilers apply.
     pub options: ControllerOptions,
+    /// Applies release objects (with a discovery cache).
+    pub applier: crate::cluster::apply::Applier,
 }
 
 /// The operator settings the reconcilers apply.
@@ -84,6 +86,7 @@ impl Context {
         };
         Self {
             recorder: Recorder::new(client.clone(), reporter),
+            applier: crate::cluster::apply::Applier::new(client.clone()),
             client,
             shards,
             metrics,

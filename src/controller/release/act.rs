@@ -415,7 +415,11 @@ pub async fn uninstall<S: ReleaseStore>(
     let objects = crate::cluster::apply::parse_manifest(&newest.manifest).unwrap_or_default();
     let mut keys = Vec::new();
     for obj in &objects {
-        if obj["metadata"]["annotations"][RESOURCE_POLICY] == "keep" {
+        // Helm's uninstall reads the policy trimmed and case-insensitively (its upgrade does not)
+        let policy = obj["metadata"]["annotations"][RESOURCE_POLICY]
+            .as_str()
+            .map(|p| p.trim().to_ascii_lowercase());
+        if policy.as_deref() == Some("keep") {
             continue;
         }
         if let Ok(key) = applier.key_of(obj, &newest.namespace).await {

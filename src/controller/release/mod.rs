@@ -6,6 +6,7 @@
 
 pub mod act;
 pub mod chart;
+pub mod engine;
 pub mod observe;
 pub mod plan;
 pub mod record;
@@ -97,7 +98,16 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
     let namespace = hr
         .namespace()
         .ok_or_else(|| ReconcileError::MissingNamespace(hr.name_any()))?;
-    if !ctx.shards.owns(&namespace) || hr.metadata.deletion_timestamp.is_some() || hr.spec.suspend {
+    if !ctx.shards.owns(&namespace) {
+        return Ok(Action::await_change());
+    }
+    if hr.metadata.deletion_timestamp.is_some() {
+        if !hr.finalizers().iter().any(|f| f == engine::FINALIZER) {
+            return Ok(Action::await_change());
+        }
+        return engine::step(ctx, hr, None).await;
+    }
+    if hr.spec.suspend {
         return Ok(Action::await_change());
     }
     let problems = validate::validate_release(
@@ -120,6 +130,15 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
     let interval = parse_duration(&hr.spec.interval).unwrap_or(Duration::from_secs(600));
     let key = format!("HelmRelease/{namespace}/{}", hr.name_any());
     let resolution = chart::resolve(ctx, hr).await;
+    if let Ok(resolved) = resolution {
+        ctx.retries.succeeded(&key);
+        let previous = current.map(|s| s.conditions.clone()).unwrap_or_default();
+        if conditions_stalled(&previous) {
+            announce_validation(ctx, hr, &previous, &[], SPEC_VALID_MESSAGE).await;
+        }
+        engine::ensure_finalizer(ctx, hr, &namespace).await?;
+        return engine::step(ctx, hr, Some(&resolved)).await;
+    }
     let next = resolution_status(
         current,
         hr.metadata.generation,
@@ -150,13 +169,12 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
             publish_event(ctx, hr, type_, &why, "Resolve", &message).await;
         }
     }
-    match resolution {
-        Ok(_) => {
-            ctx.retries.succeeded(&key);
-            Ok(Action::requeue(interval))
-        }
-        Err(_) => Ok(Action::requeue(ctx.retries.failed(&key, interval))),
-    }
+    Ok(Action::requeue(ctx.retries.failed(&key, interval)))
+}
+
+fn conditions_stalled(conds: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) -> bool {
+    crate::api::conditions::find_condition(conds, crate::api::conditions::STALLED).is_some()
+        || conds.is_empty()
 }
 
 #[cfg(test)]

@@ -1,0 +1,704 @@
+//! One reconcile of a HelmRelease whose chart is resolved (or which is being deleted): observe
+//! (values, the desired digest, the release records), plan one step, act, and write the status
+//! the outcome calls for. Waiting never holds a worker: the operation in flight is kept in
+//! status and looked at again on the next reconcile, a few seconds later.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+
+use super::act::{self, Deploy, Outcome};
+use super::chart::ResolvedChart;
+use super::observe::{self, Inputs};
+use super::plan::{self, InstallRemediation, OperationKind, Policy, Step, UninstallReason};
+use super::record::Provenance;
+use super::values;
+use crate::api::conditions::{self, ConditionUpdate, reason, status};
+use crate::api::duration::parse_duration;
+use crate::api::release::{
+    HelmReleaseInfo, InstallRemediationStrategy, OperationStatus, RemediationStatus,
+};
+use crate::api::{HelmRelease, HelmReleaseStatus};
+use crate::cluster::apply::ReleaseRef;
+use crate::cluster::readiness::WaitOptions;
+use crate::cluster::records::{ReleaseStore, SecretStore};
+use crate::cluster::storage::Release;
+use crate::controller::{Context, ReconcileError, apply_status, now, publish_event};
+use crate::engine::chart::objects::Capabilities;
+
+/// The HelmRelease finalizer: the release is uninstalled before the object goes.
+pub const FINALIZER: &str = "helm-operator.ketches.cn/finalizer";
+
+/// How often a release being waited for is looked at.
+const WAIT_POLL: Duration = Duration::from_secs(2);
+
+/// Runs one step for `hr`. `resolved` is `None` only while the object is being deleted.
+///
+/// # Errors
+/// When the status or the finalizer cannot be written.
+pub async fn step(
+    ctx: &Context,
+    hr: &HelmRelease,
+    resolved: Option<&ResolvedChart>,
+) -> Result<Action, ReconcileError> {
+    let namespace = hr.namespace().unwrap_or_default();
+    let release = ReleaseRef {
+        name: hr.release_name(),
+        namespace: hr.release_namespace(),
+    };
+    let store = SecretStore::new(ctx.client.clone());
+    let deleting = hr.metadata.deletion_timestamp.is_some();
+    let current = hr.status.clone().unwrap_or_default();
+    let generation = hr.metadata.generation;
+
+    // values and the digest (only when not deleting)
+    let (user_values, digest) = match resolved {
+        Some(resolved) => {
+            let texts = match values::read_sources(&ctx.client, &namespace, &hr.spec.values_from)
+                .await
+            {
+                Ok(t) => t,
+                Err(p) => return not_ready(ctx, hr, &current, p.reason, &p.message, false).await,
+            };
+            match values::merge_values(&hr.spec.values_from, &texts, hr.spec.values.as_deref()) {
+                Ok(v) => {
+                    let digest = observe::desired_digest(&Inputs {
+                        source: &resolved.source,
+                        chart: &resolved.chart,
+                        version: &resolved.version.version,
+                        chart_digest: resolved.version.digest.as_deref(),
+                        values: &v,
+                        release_name: &release.name,
+                        release_namespace: &release.namespace,
+                    });
+                    (v, digest)
+                }
+                Err(p) => {
+                    let stalled = p.reason == reason::INVALID_VALUES;
+                    return not_ready(ctx, hr, &current, p.reason, &p.message, stalled).await;
+                }
+            }
+        }
+        None => (serde_json::Map::new(), String::new()),
+    };
+    let history = match store.history(&release.namespace, &release.name).await {
+        Ok(h) => h,
+        Err(e) => return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await,
+    };
+    let retry_after = Duration::from_secs(30);
+    let observation = observe::observation(
+        &history,
+        current.operation.as_ref(),
+        current.remediation.as_ref(),
+        &digest,
+        deleting,
+        retry_after,
+        false,
+        jiff::Timestamp::now(),
+    );
+    let policy = policy_of(hr, &namespace);
+    let next_step = plan::plan(&observation, &policy);
+    tracing::debug!(release = %hr.name_any(), step = ?next_step, "planned");
+
+    let wait_options = WaitOptions {
+        wait_for_jobs: if observation.records.is_empty() {
+            hr.spec.install.wait_for_jobs
+        } else {
+            hr.spec.upgrade.wait_for_jobs
+        },
+        now: Some(jiff::Timestamp::now()),
+    };
+    let outcome = match &next_step {
+        Step::Install { .. } | Step::Upgrade => {
+            let Some(resolved) = resolved else {
+                return Ok(Action::await_change());
+            };
+            let is_install = matches!(next_step, Step::Install { .. });
+            let chart = match fetch_and_load(ctx, resolved).await {
+                Ok(c) => c,
+                Err((why, message)) => {
+                    return not_ready(ctx, hr, &current, why, &message, false).await;
+                }
+            };
+            let capabilities = match capabilities(ctx).await {
+                Ok(c) => c,
+                Err(message) => {
+                    return not_ready(ctx, hr, &current, "ClusterUnreachable", &message, false)
+                        .await;
+                }
+            };
+            let wait = if is_install {
+                hr.spec.install.wait
+            } else {
+                hr.spec.upgrade.wait
+            };
+            let deploy = Deploy {
+                release: &release,
+                chart: &chart,
+                values: &user_values,
+                capabilities: &capabilities,
+                history: &history,
+                provenance: Provenance {
+                    owner_namespace: &namespace,
+                    owner_name: &hr.name_any(),
+                    digest: &digest,
+                },
+                install_crds: !hr.spec.install.skip_crds,
+                wait,
+                wait_options: wait_options.clone(),
+            };
+            let kind = if is_install {
+                OperationKind::Install
+            } else {
+                OperationKind::Upgrade
+            };
+            match act::deploy(&store, &ctx.applier, deploy).await {
+                Ok(outcome) => (kind, outcome),
+                Err(act::ActError::Render(e)) => {
+                    // nothing changed in the cluster: no record, no remediation
+                    let message = e.to_string();
+                    return not_ready(ctx, hr, &current, reason::RENDER_FAILED, &message, true)
+                        .await;
+                }
+                Err(e) => {
+                    return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
+                }
+            }
+        }
+        Step::Continue(op) => {
+            let deadline_passed = current
+                .operation
+                .as_ref()
+                .is_some_and(|o| jiff::Timestamp::now() >= o.deadline.0);
+            match act::check_wait(
+                &store,
+                &ctx.applier,
+                &history,
+                op.revision,
+                &wait_options,
+                deadline_passed,
+            )
+            .await
+            {
+                Ok(outcome) => (op.kind, outcome),
+                Err(e) => {
+                    return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
+                }
+            }
+        }
+        Step::MarkFailed { revision } => {
+            match act::mark_failed(&store, &history, *revision).await {
+                Ok(outcome) => (OperationKind::Upgrade, outcome),
+                Err(e) => {
+                    return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
+                }
+            }
+        }
+        Step::Uninstall { why } => {
+            let keep = *why == UninstallReason::Deletion && hr.spec.uninstall.keep_history;
+            match act::uninstall(&store, &ctx.applier, &history, keep).await {
+                Ok(outcome) => (OperationKind::Uninstall, outcome),
+                Err(e) => {
+                    return not_ready(
+                        ctx,
+                        hr,
+                        &current,
+                        reason::UNINSTALL_FAILED,
+                        &e.to_string(),
+                        false,
+                    )
+                    .await;
+                }
+            }
+        }
+        Step::Finalize => return finalize(ctx, hr, &namespace).await,
+        Step::Idle => {
+            let next = deployed_status(&current, generation, &history, &hr.spec, None);
+            if Some(&next) != hr.status.as_ref() {
+                apply_status(ctx, hr, &next).await?;
+            }
+            return Ok(Action::requeue(interval(hr)));
+        }
+        Step::Wait { why } => {
+            let next = progressing_status(&current, generation, why);
+            if Some(&next) != hr.status.as_ref() {
+                apply_status(ctx, hr, &next).await?;
+            }
+            return Ok(Action::requeue(retry_after));
+        }
+        Step::Stall {
+            reason: why,
+            message,
+        } => {
+            return not_ready(ctx, hr, &current, why, message, true).await;
+        }
+        Step::Rollback { .. } | Step::Test { .. } | Step::CorrectDrift { .. } => {
+            // arrive with the next part of the release engine; report instead of acting
+            let message = format!("{next_step:?} is not implemented in this build");
+            return not_ready(ctx, hr, &current, reason::UPGRADE_FAILED, &message, true).await;
+        }
+    };
+    record_outcome(ctx, hr, &current, &store, &release, &digest, outcome).await
+}
+
+async fn record_outcome(
+    ctx: &Context,
+    hr: &HelmRelease,
+    current: &HelmReleaseStatus,
+    store: &SecretStore,
+    release: &ReleaseRef,
+    digest: &str,
+    (kind, outcome): (OperationKind, Outcome),
+) -> Result<Action, ReconcileError> {
+    let generation = hr.metadata.generation;
+    let history = store
+        .history(&release.namespace, &release.name)
+        .await
+        .unwrap_or_default();
+    let at = now();
+    let mut next = current.clone();
+    next.observed_generation = generation;
+    let action = match &outcome {
+        Outcome::Deployed { revision } => {
+            next = deployed_status(&next, generation, &history, &hr.spec, Some(kind));
+            next.last_attempted_config_digest = Some(digest.to_owned());
+            let message = format!(
+                "{} of revision {revision} succeeded",
+                observe::operation_text(kind)
+            );
+            publish_event(
+                ctx,
+                hr,
+                EventType::Normal,
+                success_reason(kind),
+                "Release",
+                &message,
+            )
+            .await;
+            Action::requeue(interval(hr))
+        }
+        Outcome::Waiting { revision, message } => {
+            let timeout = timeout_of(hr, kind);
+            let started = current
+                .operation
+                .as_ref()
+                .filter(|o| o.revision == i64::from(*revision))
+                .map_or_else(|| at.clone(), |o| o.started.clone());
+            let deadline = Time(
+                started
+                    .0
+                    .checked_add(jiff::SignedDuration::try_from(timeout).unwrap_or_default())
+                    .unwrap_or(started.0),
+            );
+            next.operation = Some(OperationStatus {
+                kind: observe::operation_text(kind).to_owned(),
+                revision: i64::from(*revision),
+                phase: "waiting".to_owned(),
+                started,
+                deadline,
+                config_digest: Some(digest.to_owned()),
+            });
+            next = progressing_status(&next, generation, message);
+            next.history = history_infos(&history, &hr.spec);
+            next.last_attempted_config_digest = Some(digest.to_owned());
+            Action::requeue(WAIT_POLL)
+        }
+        Outcome::Failed {
+            revision,
+            reason: why,
+            message,
+        } => {
+            let same = current
+                .remediation
+                .as_ref()
+                .and_then(|r| r.failed_config_digest.as_deref())
+                == Some(digest);
+            let attempts = if same {
+                current.remediation.as_ref().map_or(0, |r| r.attempts) + 1
+            } else {
+                1
+            };
+            next.operation = None;
+            next.remediation = Some(RemediationStatus {
+                failed_config_digest: Some(digest.to_owned()),
+                attempts,
+                rolled_back_revision: current
+                    .remediation
+                    .as_ref()
+                    .and_then(|r| r.rolled_back_revision),
+                last_failure_time: Some(at.clone()),
+            });
+            let text = format!("revision {revision}: {message}");
+            set(
+                &mut next,
+                conditions::READY,
+                status::FALSE,
+                why,
+                &text,
+                generation,
+                &at,
+            );
+            set(
+                &mut next,
+                conditions::RELEASED,
+                status::FALSE,
+                why,
+                &text,
+                generation,
+                &at,
+            );
+            conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
+            next.history = history_infos(&history, &hr.spec);
+            publish_event(ctx, hr, EventType::Warning, why, "Release", &text).await;
+            Action::requeue(Duration::from_secs(5))
+        }
+        Outcome::MarkedFailed { revision } => {
+            next.operation = None;
+            let text = format!("revision {revision} was left pending and is marked failed");
+            publish_event(
+                ctx,
+                hr,
+                EventType::Warning,
+                reason::UPGRADE_FAILED,
+                "Recover",
+                &text,
+            )
+            .await;
+            next.history = history_infos(&history, &hr.spec);
+            Action::requeue(Duration::from_secs(1))
+        }
+        Outcome::Uninstalled => {
+            next.operation = None;
+            next.helm_release = None;
+            next.history = history_infos(&history, &hr.spec);
+            Action::requeue(Duration::from_secs(1))
+        }
+    };
+    if Some(&next) != hr.status.as_ref() {
+        apply_status(ctx, hr, &next).await?;
+    }
+    Ok(action)
+}
+
+fn success_reason(kind: OperationKind) -> &'static str {
+    match kind {
+        OperationKind::Install => reason::INSTALL_SUCCEEDED,
+        OperationKind::Rollback => reason::ROLLBACK_SUCCEEDED,
+        _ => reason::UPGRADE_SUCCEEDED,
+    }
+}
+
+/// `Ready=True`, `Released=True`, the deployed revision and the history. Pure.
+fn deployed_status(
+    current: &HelmReleaseStatus,
+    generation: Option<i64>,
+    history: &[Release],
+    spec: &crate::api::HelmReleaseSpec,
+    just_done: Option<OperationKind>,
+) -> HelmReleaseStatus {
+    let mut next = current.clone();
+    next.observed_generation = generation;
+    next.operation = None;
+    next.remediation = None;
+    let at = now();
+    let deployed = history
+        .iter()
+        .rev()
+        .find(|r| r.info.status == crate::cluster::storage::Status::Deployed);
+    let message = deployed.map_or_else(
+        || "deployed".to_owned(),
+        |r| {
+            format!(
+                "release {}/{} revision {} ({} {}) is deployed",
+                r.namespace,
+                r.name,
+                r.version,
+                r.chart.as_ref().map_or("", |c| c.name()),
+                r.chart.as_ref().map_or("", |c| c.version())
+            )
+        },
+    );
+    let why = match just_done {
+        Some(kind) => success_reason(kind),
+        None => conditions::find_condition(&current.conditions, conditions::READY)
+            .filter(|c| c.status == status::TRUE)
+            .map_or(reason::SUCCEEDED, |c| match c.reason.as_str() {
+                "InstallSucceeded" => reason::INSTALL_SUCCEEDED,
+                "UpgradeSucceeded" => reason::UPGRADE_SUCCEEDED,
+                "RollbackSucceeded" => reason::ROLLBACK_SUCCEEDED,
+                _ => reason::SUCCEEDED,
+            }),
+    };
+    set(
+        &mut next,
+        conditions::READY,
+        status::TRUE,
+        why,
+        &message,
+        generation,
+        &at,
+    );
+    set(
+        &mut next,
+        conditions::RELEASED,
+        status::TRUE,
+        why,
+        &message,
+        generation,
+        &at,
+    );
+    conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
+    conditions::remove_condition(&mut next.conditions, conditions::STALLED);
+    next.helm_release = deployed.map(|r| info_of(r));
+    next.history = history_infos(history, spec);
+    next
+}
+
+fn progressing_status(
+    current: &HelmReleaseStatus,
+    generation: Option<i64>,
+    message: &str,
+) -> HelmReleaseStatus {
+    let mut next = current.clone();
+    next.observed_generation = generation;
+    let at = now();
+    set(
+        &mut next,
+        conditions::RECONCILING,
+        status::TRUE,
+        reason::PROGRESSING,
+        message,
+        generation,
+        &at,
+    );
+    set(
+        &mut next,
+        conditions::READY,
+        status::UNKNOWN,
+        reason::PROGRESSING,
+        message,
+        generation,
+        &at,
+    );
+    conditions::remove_condition(&mut next.conditions, conditions::STALLED);
+    next
+}
+
+fn set(
+    status_: &mut HelmReleaseStatus,
+    type_: &str,
+    value: &str,
+    why: &str,
+    message: &str,
+    generation: Option<i64>,
+    at: &Time,
+) {
+    conditions::set_condition(
+        &mut status_.conditions,
+        ConditionUpdate {
+            type_,
+            status: value,
+            reason: why,
+            message: crate::controller::repository::status::condition_message(message),
+        },
+        generation,
+        at,
+    );
+}
+
+async fn not_ready(
+    ctx: &Context,
+    hr: &HelmRelease,
+    current: &HelmReleaseStatus,
+    why: &str,
+    message: &str,
+    stalled: bool,
+) -> Result<Action, ReconcileError> {
+    let generation = hr.metadata.generation;
+    let mut next = current.clone();
+    next.observed_generation = generation;
+    let at = now();
+    let previous = conditions::find_condition(&current.conditions, conditions::READY)
+        .map(|c| (c.reason.clone(), c.message.clone()));
+    set(
+        &mut next,
+        conditions::READY,
+        status::FALSE,
+        why,
+        message,
+        generation,
+        &at,
+    );
+    if stalled {
+        set(
+            &mut next,
+            conditions::STALLED,
+            status::TRUE,
+            why,
+            message,
+            generation,
+            &at,
+        );
+    }
+    conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
+    if Some(&next) != hr.status.as_ref() {
+        apply_status(ctx, hr, &next).await?;
+    }
+    let shown = crate::controller::repository::status::condition_message(message);
+    if previous != Some((why.to_owned(), shown.clone())) {
+        publish_event(ctx, hr, EventType::Warning, why, "Release", &shown).await;
+    }
+    let key = format!(
+        "HelmRelease/{}/{}",
+        hr.namespace().unwrap_or_default(),
+        hr.name_any()
+    );
+    Ok(if stalled {
+        Action::requeue(interval(hr))
+    } else {
+        Action::requeue(ctx.retries.failed(&key, interval(hr)))
+    })
+}
+
+async fn finalize(
+    ctx: &Context,
+    hr: &HelmRelease,
+    namespace: &str,
+) -> Result<Action, ReconcileError> {
+    let remaining: Vec<String> = hr
+        .finalizers()
+        .iter()
+        .filter(|f| *f != FINALIZER)
+        .cloned()
+        .collect();
+    if remaining.len() != hr.finalizers().len() {
+        crate::controller::patch_finalizers(ctx, hr, namespace, remaining).await?;
+    }
+    Ok(Action::await_change())
+}
+
+fn policy_of(hr: &HelmRelease, namespace: &str) -> Policy {
+    let spec = &hr.spec;
+    Policy {
+        me: format!("{namespace}/{}", hr.name_any()),
+        rollback: spec.rollback.enabled,
+        rollback_to: spec.rollback.to_revision,
+        install_remediation: match spec.install.remediation.strategy {
+            InstallRemediationStrategy::Uninstall => InstallRemediation::Uninstall,
+            InstallRemediationStrategy::Keep => InstallRemediation::Keep,
+        },
+        retries: u32::try_from(
+            spec.upgrade
+                .remediation
+                .retries
+                .max(spec.install.remediation.retries),
+        )
+        .unwrap_or(0),
+        replace: spec.install.replace,
+        timeout: timeout_of(hr, OperationKind::Upgrade),
+    }
+}
+
+fn timeout_of(hr: &HelmRelease, kind: OperationKind) -> Duration {
+    let text = match kind {
+        OperationKind::Install => &hr.spec.install.timeout,
+        OperationKind::Rollback => &hr.spec.rollback.timeout,
+        OperationKind::Uninstall => &hr.spec.uninstall.timeout,
+        _ => &hr.spec.upgrade.timeout,
+    };
+    parse_duration(text).unwrap_or(Duration::from_secs(600))
+}
+
+fn interval(hr: &HelmRelease) -> Duration {
+    parse_duration(&hr.spec.interval).unwrap_or(Duration::from_secs(600))
+}
+
+fn info_of(r: &Release) -> HelmReleaseInfo {
+    let time = |t: &crate::cluster::storage::GoTime| (!t.is_zero()).then(|| Time(t.timestamp()));
+    HelmReleaseInfo {
+        name: r.name.clone(),
+        namespace: r.namespace.clone(),
+        revision: i64::from(r.version),
+        status: r.info.status.as_str().to_owned(),
+        chart: r.chart.as_ref().map(|c| c.name().to_owned()),
+        chart_version: r.chart.as_ref().map(|c| c.version().to_owned()),
+        app_version: r
+            .chart
+            .as_ref()
+            .map(|c| c.app_version().to_owned())
+            .filter(|v| !v.is_empty()),
+        first_deployed: time(&r.info.first_deployed),
+        last_deployed: time(&r.info.last_deployed),
+        description: Some(r.info.description.clone()).filter(|d| !d.is_empty()),
+        config_digest: r.labels.get(observe::LABEL_DIGEST).cloned(),
+    }
+}
+
+fn history_infos(history: &[Release], spec: &crate::api::HelmReleaseSpec) -> Vec<HelmReleaseInfo> {
+    let bound = usize::try_from(spec.effective_max_history())
+        .unwrap_or(10)
+        .clamp(1, 50);
+    history.iter().rev().take(bound).map(info_of).collect()
+}
+
+/// The chart archive from the source (cached) and the chart loaded from it (cached).
+async fn fetch_and_load(
+    ctx: &Context,
+    resolved: &ResolvedChart,
+) -> Result<Arc<crate::engine::chart::Chart>, (&'static str, String)> {
+    let archive = ctx
+        .sources
+        .fetch_chart(
+            &resolved.endpoint,
+            &resolved.snapshot,
+            &resolved.chart,
+            &resolved.version.version,
+        )
+        .await
+        .map_err(|e| (e.reason(), e.to_string()))?;
+    let loaded = ctx
+        .sources
+        .load_chart(archive, &ctx.options.chart_limits)
+        .await
+        .map_err(|e| {
+            (
+                reason::CHART_FETCH_FAILED,
+                format!("loading the chart: {e}"),
+            )
+        })?;
+    Ok(loaded.chart)
+}
+
+/// The cluster's capabilities: its version; Helm's default API versions (served API versions
+/// from discovery arrive with the next part of the release engine).
+async fn capabilities(ctx: &Context) -> Result<Capabilities, String> {
+    let version = tokio::time::timeout(
+        crate::controller::API_CALL_TIMEOUT,
+        ctx.client.apiserver_version(),
+    )
+    .await
+    .map_err(|_| "reading the cluster's version timed out".to_owned())?
+    .map_err(|e| format!("reading the cluster's version: {e}"))?;
+    Capabilities::for_kube_version(&version.git_version)
+}
+
+/// Adds the finalizer when it is missing.
+///
+/// # Errors
+/// When the patch fails.
+pub async fn ensure_finalizer(
+    ctx: &Context,
+    hr: &HelmRelease,
+    namespace: &str,
+) -> Result<(), ReconcileError> {
+    if hr.finalizers().iter().any(|f| f == FINALIZER) {
+        return Ok(());
+    }
+    let mut finalizers = hr.finalizers().to_vec();
+    finalizers.push(FINALIZER.to_owned());
+    crate::controller::patch_finalizers(ctx, hr, namespace, finalizers).await
+}
