@@ -651,16 +651,18 @@ fn values_configmaps_follow_the_policy_and_go_with_the_repository() {
         );
     };
     release("patch-track", "~1.1.0");
-    let resolved = eventually("patch-track to resolve", LIMIT, || {
+    // the release resolves ~1.1.0 to 1.1.0 and installs it
+    let installed = eventually("patch-track to be installed", LIMIT, || {
         condition(&cluster.dir, &cluster.kubeconfig, "hr/patch-track", "Ready")
-            .filter(|c| c["reason"] == "ChartResolved")
+            .filter(|c| c["status"] == "True")
     });
+    assert_eq!(installed["reason"], "InstallSucceeded", "{installed}");
     assert!(
-        resolved["message"]
+        installed["message"]
             .as_str()
             .unwrap()
-            .starts_with("chart app 1.1.0 from HelmRepository default/charts"),
-        "{resolved}"
+            .contains("revision 1 (app 1.1.0) is deployed"),
+        "{installed}"
     );
     let cms = eventually("the on-demand values ConfigMap", LIMIT, || {
         Some(values_cms()).filter(|v| !v.is_empty())

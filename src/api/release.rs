@@ -515,7 +515,7 @@ pub struct HelmReleaseStatus {
 #[serde(rename_all = "camelCase")]
 pub struct OperationStatus {
     /// `install`, `upgrade`, `rollback`, `uninstall` or `test`.
-    pub kind: String,
+    pub action: String,
     /// The revision it works on.
     pub revision: i64,
     /// Where it is: `hooks` (a hook phase), `waiting` (for the release's objects to be ready).

@@ -295,7 +295,7 @@ async fn record_outcome(
                     .unwrap_or(started.0),
             );
             next.operation = Some(OperationStatus {
-                kind: observe::operation_text(kind).to_owned(),
+                action: observe::operation_text(kind).to_owned(),
                 revision: i64::from(*revision),
                 phase: "waiting".to_owned(),
                 started,

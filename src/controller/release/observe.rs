@@ -176,7 +176,7 @@ pub fn observation(
     summaries.reverse();
     let in_flight = operation.and_then(|op| {
         Some(InFlight {
-            kind: operation_kind(&op.kind)?,
+            kind: operation_kind(&op.action)?,
             revision: i32::try_from(op.revision).ok()?,
         })
     });

@@ -482,7 +482,7 @@ pub fn apply(
         }
     }
     merge_applied(&mut result, &to_merge, "", schema);
-    prune_empty(&mut result, &live["metadata"]);
+    prune_empty(&mut result, live);
     match entries.iter_mut().find(|e| mine(e)) {
         Some(e) => {
             e.fields = new_set;
@@ -502,18 +502,22 @@ pub fn apply(
     ApplyOutcome::Applied(result)
 }
 
-/// Drops maps emptied by removals (except metadata, which always stays).
-fn prune_empty(obj: &mut Value, _meta: &Value) {
-    fn prune(v: &mut Value) -> bool {
+/// Drops maps emptied by removals (except metadata, which always stays): a map that held fields
+/// in `live` and holds none now goes, as a real server removes a map whose owned fields are all
+/// gone; a map that was empty before stays.
+fn prune_empty(obj: &mut Value, live: &Value) {
+    fn prune(v: &mut Value, before: Option<&Value>) -> bool {
         match v {
             Value::Object(m) => {
                 let keys: Vec<String> = m.keys().cloned().collect();
                 for k in keys {
-                    let was_container = m.get(&k).is_some_and(|x| {
-                        x.is_object() && !x.as_object().is_some_and(|o| o.is_empty())
-                    });
+                    let old = before.and_then(|b| b.get(&k));
+                    let was_container = old
+                        .is_some_and(|x| x.as_object().is_some_and(|o| !o.is_empty()))
+                        || m.get(&k)
+                            .is_some_and(|x| x.as_object().is_some_and(|o| !o.is_empty()));
                     if let Some(child) = m.get_mut(&k)
-                        && prune(child)
+                        && prune(child, old)
                         && was_container
                     {
                         m.remove(&k);
@@ -527,7 +531,7 @@ fn prune_empty(obj: &mut Value, _meta: &Value) {
     if let Some(m) = obj.as_object_mut() {
         for (k, v) in m.iter_mut() {
             if k != "metadata" {
-                prune(v);
+                prune(v, live.get(k));
             }
         }
     }
@@ -628,6 +632,45 @@ mod tests {
         ));
         assert!(second["data"].get("old").is_none(), "{second}");
         assert!(second["metadata"]["labels"].get("b").is_none(), "{second}");
+    }
+
+    #[test]
+    fn a_map_whose_fields_a_manager_stopped_applying_goes_entirely() {
+        let schema = Schema(None);
+        let first = applied(apply(
+            &json!({"metadata": {"name": "x"}}),
+            &json!({"status": {"operation": {"action": "install", "revision": 1}, "ready": true}}),
+            "mgr",
+            "v1",
+            false,
+            schema,
+            Some("status"),
+            NOW,
+        ));
+        assert_eq!(first["status"]["operation"]["action"], "install");
+        let second = applied(apply(
+            &first,
+            &json!({"status": {"ready": true}}),
+            "mgr",
+            "v1",
+            false,
+            schema,
+            Some("status"),
+            NOW,
+        ));
+        assert!(second["status"].get("operation").is_none(), "{second}");
+        // an empty map someone applies stays
+        let empty = applied(apply(
+            &json!({"metadata": {"name": "x"}}),
+            &json!({"spec": {"selector": {}}}),
+            "mgr",
+            "v1",
+            false,
+            schema,
+            None,
+            NOW,
+        ));
+        assert!(empty["spec"]["selector"].is_object(), "{empty}");
     }
 
     #[test]
