@@ -453,7 +453,7 @@ fn deployed_status(
     );
     conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
     conditions::remove_condition(&mut next.conditions, conditions::STALLED);
-    next.helm_release = deployed.map(|r| info_of(r));
+    next.helm_release = deployed.map(info_of);
     next.history = history_infos(history, spec);
     next
 }
