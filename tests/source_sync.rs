@@ -37,6 +37,14 @@ fn sources(metrics: Option<Arc<Metrics>>) -> Sources {
     )
 }
 
+/// nginx's access log once it has at least `count` lines naming `needle`.
+fn access_log_with(scratch: &std::path::Path, needle: &str, count: usize) -> String {
+    common::eventually("nginx to log the request", Duration::from_secs(10), || {
+        let log = common::read(&scratch.join("nginx/logs/access.log"));
+        (log.lines().filter(|l| l.contains(needle)).count() >= count).then_some(log)
+    })
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes)
         .iter()
@@ -110,7 +118,8 @@ async fn an_http_repository_syncs_conditionally_and_each_archive_downloads_once(
     let second = sources.sync(&plain).await.expect("second sync");
     assert!(!second.changed);
     assert!(Arc::ptr_eq(&first.snapshot, &second.snapshot));
-    let log = common::read(&scratch.join("nginx/logs/access.log"));
+    // nginx logs a request after it has answered it: wait for the line
+    let log = access_log_with(&scratch, "/plain/repo/index.yaml", 2);
     let index_gets: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("/plain/repo/index.yaml"))
@@ -130,7 +139,7 @@ async fn an_http_repository_syncs_conditionally_and_each_archive_downloads_once(
     for archive in &archives {
         assert_eq!(archive.as_ref().expect("archive").as_ref(), &expected[..]);
     }
-    let log = common::read(&scratch.join("nginx/logs/access.log"));
+    let log = access_log_with(&scratch, "app-1.2.0.tgz", 1);
     let downloads = log.lines().filter(|l| l.contains("app-1.2.0.tgz")).count();
     assert_eq!(downloads, 1, "{log}");
     // the chart is loaded once for every caller that asks for the same archive

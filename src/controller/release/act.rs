@@ -17,6 +17,7 @@ use crate::cluster::readiness::{ObjectRef, Readiness, WaitOptions, readiness, su
 use crate::cluster::records::{ReleaseStore, StoreError};
 use crate::cluster::storage::{
     DESCRIPTION_INSTALLED, DESCRIPTION_UNINSTALLED, DESCRIPTION_UPGRADED, Release, Status,
+    revisions_to_prune,
 };
 use crate::engine::chart::Chart;
 use crate::engine::chart::install::{InstallError, InstallOptions, render_install};
@@ -108,6 +109,8 @@ pub struct Deploy<'a> {
     pub wait: bool,
     /// Readiness options.
     pub wait_options: WaitOptions,
+    /// Revisions kept (`spec.maxHistory`; 0 keeps all).
+    pub max_history: usize,
 }
 
 /// Installs (no live revision) or upgrades (a live one), as Helm does up to the wait.
@@ -155,6 +158,14 @@ pub async fn deploy<S: ReleaseStore>(
         now,
         first_deployed,
     );
+    if !is_install {
+        // Helm trims the history before it records a new revision
+        for old in revisions_to_prune(d.history, d.max_history) {
+            store
+                .delete(&d.release.namespace, &d.release.name, old)
+                .await?;
+        }
+    }
     store.create(&record).await?;
 
     let applied = apply_revision(applier, &d, &installed, previous, is_install).await;

@@ -150,6 +150,7 @@ pub async fn step(
                 install_crds: !hr.spec.install.skip_crds,
                 wait,
                 wait_options: wait_options.clone(),
+                max_history: usize::try_from(hr.spec.effective_max_history()).unwrap_or(0),
             };
             let kind = if is_install {
                 OperationKind::Install
