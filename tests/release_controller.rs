@@ -104,6 +104,20 @@ fn a_release_installs_upgrades_and_uninstalls_and_helm_reads_it() {
         ),
     );
 
+    // a kind the chart looks for in .Capabilities.APIVersions
+    apply(
+        &dir,
+        &kubeconfig,
+        "widgets.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, singular: widget, kind: Widget}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n",
+    );
+    let (_, server) = kubectl(&dir, &kubeconfig, &["version", "-o", "json"]);
+    let server: Value = serde_json::from_str(&server[server.find('{').unwrap()..]).unwrap();
+    let server_version = server["serverVersion"]["gitVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
     // install
     apply(
         &dir,
@@ -142,6 +156,9 @@ fn a_release_installs_upgrades_and_uninstalls_and_helm_reads_it() {
     assert!(ok, "{json}");
     let cm: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(cm["data"]["note"], "first");
+    // the render saw the live cluster: its version and its served kinds
+    assert_eq!(cm["data"]["kube"], server_version.as_str());
+    assert_eq!(cm["data"]["hasWidgets"], "true");
 
     let helm = helm_view(&python, &kubeconfig, &dir, "web");
     assert_eq!(

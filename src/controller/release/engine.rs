@@ -674,17 +674,40 @@ async fn fetch_and_load(
     Ok(loaded.chart)
 }
 
-/// The cluster's capabilities: its version; Helm's default API versions (served API versions
-/// from discovery arrive with the next part of the release engine).
+/// The cluster's capabilities as Helm reads them: the server's version, and every served
+/// `group/version` with each of its kinds as `group/version/Kind` (Helm's `GetVersionSet`).
 async fn capabilities(ctx: &Context) -> Result<Capabilities, String> {
-    let version = tokio::time::timeout(
-        crate::controller::API_CALL_TIMEOUT,
-        ctx.client.apiserver_version(),
+    let timeout = crate::controller::API_CALL_TIMEOUT;
+    let version = tokio::time::timeout(timeout, ctx.client.apiserver_version())
+        .await
+        .map_err(|_| "reading the cluster's version timed out".to_owned())?
+        .map_err(|e| format!("reading the cluster's version: {e}"))?;
+    let mut capabilities = Capabilities::for_kube_version(&version.git_version)?;
+    let discovery = tokio::time::timeout(
+        timeout,
+        kube::discovery::Discovery::new(ctx.client.clone()).run(),
     )
     .await
-    .map_err(|_| "reading the cluster's version timed out".to_owned())?
-    .map_err(|e| format!("reading the cluster's version: {e}"))?;
-    Capabilities::for_kube_version(&version.git_version)
+    .map_err(|_| "discovering the cluster's API versions timed out".to_owned())?
+    .map_err(|e| format!("discovering the cluster's API versions: {e}"))?;
+    let mut versions = Vec::new();
+    for group in discovery.groups() {
+        for version in group.versions() {
+            let group_version = if group.name().is_empty() {
+                version.to_owned()
+            } else {
+                format!("{}/{version}", group.name())
+            };
+            versions.push(group_version.clone());
+            for (resource, _) in group.versioned_resources(version) {
+                versions.push(format!("{group_version}/{}", resource.kind));
+            }
+        }
+    }
+    if !versions.is_empty() {
+        capabilities.api_versions = versions;
+    }
+    Ok(capabilities)
 }
 
 /// Adds the finalizer when it is missing.
