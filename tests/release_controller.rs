@@ -236,6 +236,38 @@ fn a_release_installs_upgrades_and_uninstalls_and_helm_reads_it() {
     let helm_again = helm_view(&python, &kubeconfig, &dir, "web");
     assert_eq!(helm_again["history"].as_array().unwrap().len(), 2);
 
+    // a release into a namespace that does not exist yet, with createNamespace
+    apply(
+        &dir,
+        &kubeconfig,
+        "elsewhere.yaml",
+        "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {name: elsewhere, namespace: default}\nspec:\n  chart: {name: app, repository: {name: charts}}\n  release: {name: api, namespace: created-by-operator, createNamespace: true}\n",
+    );
+    let ready = eventually("hr/elsewhere to be installed", LIMIT, || {
+        condition(&dir, &kubeconfig, "hr/elsewhere", "Ready").filter(|c| c["status"] == "True")
+    });
+    assert!(
+        ready["message"]
+            .as_str()
+            .unwrap()
+            .contains("release created-by-operator/api revision 1 (app 1.1.0)"),
+        "{ready}"
+    );
+    let (ok, json) = kubectl(
+        &dir,
+        &kubeconfig,
+        &["get", "namespace", "created-by-operator", "-o", "json"],
+    );
+    assert!(ok, "{json}");
+    let ns: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(ns["metadata"]["labels"]["name"], "created-by-operator");
+    let (ok, out) = kubectl(
+        &dir,
+        &kubeconfig,
+        &["get", "deployment", "api-app", "-n", "created-by-operator"],
+    );
+    assert!(ok, "{out}");
+
     // deleting the HelmRelease uninstalls the release
     let (ok, out) = kubectl(&dir, &kubeconfig, &["delete", "hr", "web", "--wait=false"]);
     assert!(ok, "{out}");

@@ -131,6 +131,13 @@ pub async fn step(
                         .await;
                 }
             };
+            if is_install
+                && hr.spec.release.create_namespace
+                && let Err(message) = ensure_namespace(ctx, &release.namespace).await
+            {
+                return not_ready(ctx, hr, &current, reason::INSTALL_FAILED, &message, false)
+                    .await;
+            }
             let wait = if is_install {
                 hr.spec.install.wait
             } else {
@@ -708,6 +715,39 @@ async fn capabilities(ctx: &Context) -> Result<Capabilities, String> {
         capabilities.api_versions = versions;
     }
     Ok(capabilities)
+}
+
+/// Creates the release namespace when it is missing, as `helm install --create-namespace` does
+/// (with Helm's `name` label).
+async fn ensure_namespace(ctx: &Context, namespace: &str) -> Result<(), String> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let api: kube::Api<Namespace> = kube::Api::all(ctx.client.clone());
+    let timeout = crate::controller::API_CALL_TIMEOUT;
+    let existing = tokio::time::timeout(timeout, api.get_opt(namespace))
+        .await
+        .map_err(|_| format!("reading namespace {namespace} timed out"))?
+        .map_err(|e| format!("reading namespace {namespace}: {e}"))?;
+    if existing.is_some() {
+        return Ok(());
+    }
+    let mut created = Namespace::default();
+    created.metadata.name = Some(namespace.to_owned());
+    created.metadata.labels = Some(
+        [("name".to_owned(), namespace.to_owned())]
+            .into_iter()
+            .collect(),
+    );
+    match tokio::time::timeout(
+        timeout,
+        api.create(&kube::api::PostParams::default(), &created),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(kube::Error::Api(e))) if e.code == 409 => Ok(()),
+        Ok(Err(e)) => Err(format!("creating namespace {namespace}: {e}")),
+        Err(_) => Err(format!("creating namespace {namespace} timed out")),
+    }
 }
 
 /// Adds the finalizer when it is missing.
