@@ -231,6 +231,21 @@ fn a_release_installs_upgrades_and_uninstalls_and_helm_reads_it() {
     assert_eq!(hr["status"]["helmRelease"]["chartVersion"], "1.1.0");
     assert_eq!(hr["status"]["history"].as_array().unwrap().len(), 2);
 
+    // the seed's release metrics
+    let (_, metrics) = http_get(op.metrics, "/metrics").expect("metrics");
+    for needle in [
+        "helm_release_info{chart=\"app\",namespace=\"default\",release=\"web\",status=\"deployed\",version=\"1.1.0\"} 1",
+        "helm_release_operation_total{operation=\"install\",status=\"success\"} 1",
+        "helm_release_operation_total{operation=\"upgrade\",status=\"success\"} 2",
+        "helm_release_operation_duration_seconds_count{operation=\"upgrade\",status=\"success\"} 2",
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing:\n{metrics}");
+    }
+    assert!(
+        !metrics.contains("version=\"1.0.0\"} 1"),
+        "the superseded revision's info series stays:\n{metrics}"
+    );
+
     // an unchanged release costs no new revision
     std::thread::sleep(Duration::from_secs(2));
     let helm_again = helm_view(&python, &kubeconfig, &dir, "web");

@@ -135,8 +135,7 @@ pub async fn step(
                 && hr.spec.release.create_namespace
                 && let Err(message) = ensure_namespace(ctx, &release.namespace).await
             {
-                return not_ready(ctx, hr, &current, reason::INSTALL_FAILED, &message, false)
-                    .await;
+                return not_ready(ctx, hr, &current, reason::INSTALL_FAILED, &message, false).await;
             }
             let wait = if is_install {
                 hr.spec.install.wait
@@ -226,6 +225,20 @@ pub async fn step(
         Step::Finalize => return finalize(ctx, hr, &namespace).await,
         Step::Idle => {
             let next = deployed_status(&current, generation, &history, &hr.spec, None);
+            // a restarted replica publishes the series of releases that need no action
+            if let Some(r) = &next.helm_release {
+                ctx.metrics.set_gauge(
+                    crate::telemetry::catalog::RELEASE_INFO,
+                    &[
+                        ("namespace", &r.namespace),
+                        ("release", &r.name),
+                        ("chart", r.chart.as_deref().unwrap_or("")),
+                        ("version", r.chart_version.as_deref().unwrap_or("")),
+                        ("status", &r.status),
+                    ],
+                    1.0,
+                );
+            }
             if Some(&next) != hr.status.as_ref() {
                 apply_status(ctx, hr, &next).await?;
             }
@@ -386,10 +399,113 @@ async fn record_outcome(
             Action::requeue(Duration::from_secs(1))
         }
     };
+    record_metrics(ctx, current, &next, kind, &outcome, &at);
     if Some(&next) != hr.status.as_ref() {
         apply_status(ctx, hr, &next).await?;
     }
     Ok(action)
+}
+
+/// The seed's release metrics for an outcome: operations by result with their duration (from
+/// the operation's start, which may be several reconciles earlier), failures by reason, and the
+/// `helm_release_info` series of the deployed revision (its previous series removed).
+fn record_metrics(
+    ctx: &Context,
+    before: &HelmReleaseStatus,
+    after: &HelmReleaseStatus,
+    kind: OperationKind,
+    outcome: &Outcome,
+    at: &Time,
+) {
+    use crate::telemetry::catalog;
+    let m = &ctx.metrics;
+    let operation = observe::operation_text(kind);
+    let seconds = |started: Option<&Time>| {
+        started.map_or(0.0, |s| at.0.duration_since(s.0).as_secs_f64().max(0.0))
+    };
+    let started = before.operation.as_ref().map(|o| &o.started);
+    let info_labels = |s: &HelmReleaseStatus| {
+        s.helm_release.as_ref().map(|r| {
+            (
+                r.namespace.clone(),
+                r.name.clone(),
+                r.chart.clone().unwrap_or_default(),
+                r.chart_version.clone().unwrap_or_default(),
+                r.status.clone(),
+            )
+        })
+    };
+    let remove_info = |labels: &(String, String, String, String, String)| {
+        m.remove_gauge(
+            catalog::RELEASE_INFO,
+            &[
+                ("namespace", &labels.0),
+                ("release", &labels.1),
+                ("chart", &labels.2),
+                ("version", &labels.3),
+                ("status", &labels.4),
+            ],
+        );
+    };
+    match outcome {
+        Outcome::Deployed { .. } => {
+            m.add(
+                catalog::RELEASE_OPERATION_TOTAL,
+                1,
+                &[("operation", operation), ("status", "success")],
+            );
+            m.observe(
+                catalog::RELEASE_OPERATION_DURATION,
+                seconds(started),
+                &[("operation", operation), ("status", "success")],
+            );
+        }
+        Outcome::Failed { reason: why, .. } => {
+            m.add(
+                catalog::RELEASE_OPERATION_TOTAL,
+                1,
+                &[("operation", operation), ("status", "failure")],
+            );
+            m.observe(
+                catalog::RELEASE_OPERATION_DURATION,
+                seconds(started),
+                &[("operation", operation), ("status", "failure")],
+            );
+            if let Some(r) = after.history.first() {
+                m.add(
+                    catalog::RELEASE_OPERATION_ERRORS,
+                    1,
+                    &[
+                        ("namespace", &r.namespace),
+                        ("release", &r.name),
+                        ("operation", operation),
+                        ("reason", why),
+                    ],
+                );
+            }
+        }
+        _ => {}
+    }
+    let old = info_labels(before);
+    let new = info_labels(after);
+    if old != new {
+        if let Some(old) = &old {
+            remove_info(old);
+        }
+        if let Some(new) = &new {
+            m.set_gauge(
+                catalog::RELEASE_INFO,
+                &[
+                    ("namespace", &new.0),
+                    ("release", &new.1),
+                    ("chart", &new.2),
+                    ("version", &new.3),
+                    ("status", &new.4),
+                ],
+                1.0,
+            );
+        }
+    }
 }
 
 fn success_reason(kind: OperationKind) -> &'static str {
