@@ -10,9 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::operator::{apply, condition, kubectl, start_operator, stop_operator};
+use common::operator::{apply, condition, kubectl, start_cluster, stop_operator};
 use common::{eventually, http_get};
-use kube_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::Value;
 
 const TEST: &str = "release controller";
@@ -80,20 +79,7 @@ fn a_release_installs_upgrades_and_uninstalls_and_helm_reads_it() {
     common::nginx::helm_repository(&python, &root.join("repo"), &["1.0.0", "1.1.0"]);
     let (_web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
 
-    let emulator = RunningEmulator::start(EmulatorConfig::default()).expect("emulator starts");
-    let kubeconfig = dir.join("kubeconfig");
-    emulator.write_kubeconfig(&kubeconfig).unwrap();
-    let crds = common::repo_root().join("crds");
-    let (ok, out) = kubectl(
-        &dir,
-        &kubeconfig,
-        &["apply", "--server-side", "-f", crds.to_str().unwrap()],
-    );
-    assert!(ok, "{out}");
-    let op = start_operator(&dir, &kubeconfig, &[]);
-    eventually("/readyz", LIMIT, || {
-        http_get(op.health, "/readyz").filter(|(c, _)| *c == 200)
-    });
+    let (_emulator, kubeconfig, op) = start_cluster(&dir, &[]);
 
     apply(
         &dir,

@@ -9,9 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::operator::{Operator, apply, condition, kubectl, start_operator, stop_operator};
+use common::operator::{Operator, apply, condition, kubectl, start_cluster, stop_operator};
 use common::{eventually, http_get};
-use kube_emulator::{EmulatorConfig, RunningEmulator};
+use kube_emulator::RunningEmulator;
 use serde_json::Value;
 use sha2::Digest as _;
 
@@ -28,20 +28,7 @@ struct Cluster {
 
 impl Cluster {
     fn start(dir: &Path, operator_flags: &[&str]) -> Self {
-        let emulator = RunningEmulator::start(EmulatorConfig::default()).expect("emulator starts");
-        let kubeconfig = dir.join("kubeconfig");
-        emulator.write_kubeconfig(&kubeconfig).unwrap();
-        let crds = common::repo_root().join("crds");
-        let (ok, out) = kubectl(
-            dir,
-            &kubeconfig,
-            &["apply", "--server-side", "-f", crds.to_str().unwrap()],
-        );
-        assert!(ok, "{out}");
-        let operator = start_operator(dir, &kubeconfig, operator_flags);
-        eventually("/readyz to pass", LIMIT, || {
-            http_get(operator.health, "/readyz").filter(|(c, _)| *c == 200)
-        });
+        let (emulator, kubeconfig, operator) = start_cluster(dir, operator_flags);
         Self {
             dir: dir.to_owned(),
             kubeconfig,

@@ -111,3 +111,27 @@ pub fn apply(dir: &Path, kubeconfig: &Path, name: &str, yaml: &str) {
     let (ok, out) = kubectl(dir, kubeconfig, &["apply", "-f", path.to_str().unwrap()]);
     assert!(ok, "kubectl apply {name}: {out}");
 }
+
+/// An API emulator with the project's CRDs applied and the operator running against it (with
+/// `extra` flags), ready: what every controller test starts from.
+pub fn start_cluster(
+    dir: &Path,
+    extra: &[&str],
+) -> (kube_emulator::RunningEmulator, std::path::PathBuf, Operator) {
+    let emulator = kube_emulator::RunningEmulator::start(kube_emulator::EmulatorConfig::default())
+        .expect("emulator starts");
+    let kubeconfig = dir.join("kubeconfig");
+    emulator.write_kubeconfig(&kubeconfig).unwrap();
+    let crds = super::repo_root().join("crds");
+    let (ok, out) = kubectl(
+        dir,
+        &kubeconfig,
+        &["apply", "--server-side", "-f", crds.to_str().unwrap()],
+    );
+    assert!(ok, "{out}");
+    let operator = start_operator(dir, &kubeconfig, extra);
+    eventually("/readyz to pass", Duration::from_secs(90), || {
+        http_get(operator.health, "/readyz").filter(|(c, _)| *c == 200)
+    });
+    (emulator, kubeconfig, operator)
+}

@@ -245,11 +245,11 @@ pub async fn step(
             return Ok(Action::requeue(interval(hr)));
         }
         Step::Wait { why } => {
-            let next = progressing_status(&current, generation, why);
-            if Some(&next) != hr.status.as_ref() {
-                apply_status(ctx, hr, &next).await?;
-            }
-            return Ok(Action::requeue(retry_after));
+            // no status write: a reconcile that runs on a stale copy (the watch event of our own
+            // finalizer patch, say) sees a pending revision without the operation the previous
+            // reconcile has just recorded, and writing its stale status would erase that operation
+            tracing::debug!(release = %hr.name_any(), why = %why, "waiting");
+            return Ok(Action::requeue(WAIT_POLL));
         }
         Step::Stall {
             reason: why,
