@@ -75,8 +75,6 @@ pub mod reason {
     pub const INVALID_CHART_VERSIONS: &str = "InvalidChartVersions";
     /// A values ConfigMap could not be created, refreshed or deleted (event reason).
     pub const VALUES_CONFIG_MAP_FAILED: &str = "ValuesConfigMapFailed";
-    /// The chart version a release asks for was found (event and condition reason).
-    pub const CHART_RESOLVED: &str = "ChartResolved";
     /// The Helm release is managed by another HelmRelease.
     pub const RELEASE_OWNED_ELSEWHERE: &str = "ReleaseOwnedElsewhere";
     /// An uninstalled release with history holds the release name (`install.replace` is off).

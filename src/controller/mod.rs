@@ -269,6 +269,13 @@ pub async fn announce_validation<K>(
     }
 }
 
+/// A failure's message as a condition shows it: its first line (a YAML error goes on with a
+/// quote of the document, which belongs in the log), at most 1,024 bytes.
+pub fn condition_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default().trim_end();
+    truncate_note(first)
+}
+
 /// Truncates an event note to Kubernetes' 1 kB limit on a char boundary.
 pub fn truncate_note(note: &str) -> String {
     const MAX: usize = 1024;

@@ -627,7 +627,7 @@ fn set(
             type_,
             status: value,
             reason: why,
-            message: crate::controller::repository::status::condition_message(message),
+            message: crate::controller::condition_message(message),
         },
         generation,
         at,
@@ -672,7 +672,7 @@ async fn not_ready(
     if Some(&next) != hr.status.as_ref() {
         apply_status(ctx, hr, &next).await?;
     }
-    let shown = crate::controller::repository::status::condition_message(message);
+    let shown = crate::controller::condition_message(message);
     if previous != Some((why.to_owned(), shown.clone())) {
         publish_event(ctx, hr, EventType::Warning, why, "Release", &shown).await;
     }

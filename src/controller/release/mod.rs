@@ -1,8 +1,6 @@
-//! The HelmRelease controller. At this stage it validates the spec and resolves the chart
-//! version: `Stalled` and `Ready=False` with a specific reason for an invalid spec,
-//! `Ready=False` with the reason when the chart cannot be resolved (retried with backoff), and
-//! `Ready=Unknown` with reason `ChartResolved` naming the version once it is (installing arrives
-//! with the release engine).
+//! The HelmRelease controller: validates the spec (`Stalled` and `Ready=False` with a specific
+//! reason when it is invalid), resolves the chart version (`Ready=False` with the reason when it
+//! cannot, retried with backoff), and hands a resolved release to [`engine`].
 
 pub mod act;
 pub mod chart;
@@ -29,8 +27,7 @@ use crate::controller::{
 };
 
 /// The message of a valid spec while the release engine is not part of the operator.
-pub const SPEC_VALID_MESSAGE: &str =
-    "spec is valid; this version of the operator does not install releases yet";
+pub const SPEC_VALID_MESSAGE: &str = "spec is valid";
 
 /// The status a HelmRelease should have, given the problems found in its spec. Pure.
 pub fn desired_status(
@@ -62,31 +59,22 @@ pub async fn reconcile(hr: Arc<HelmRelease>, ctx: Arc<Context>) -> Result<Action
     result
 }
 
-/// The status once the spec is valid: the chart version it resolved to, or why none was. Pure.
-pub fn resolution_status(
+/// The status when the chart cannot be resolved: `Ready=False` with the problem's reason, not
+/// Stalled (a repository or version may appear). Pure.
+pub fn unresolved_status(
     current: Option<&HelmReleaseStatus>,
     generation: Option<i64>,
-    resolution: Result<(&str, &str, &str), &chart::ChartProblem>,
+    problem: &chart::ChartProblem,
     at: &Time,
 ) -> HelmReleaseStatus {
-    use crate::api::conditions::{self, ConditionUpdate, reason, status};
+    use crate::api::conditions::{self, ConditionUpdate, status};
     let mut next = current.cloned().unwrap_or_default();
     next.observed_generation = generation;
-    let ready = match resolution {
-        Ok((chart, version, source)) => ConditionUpdate {
-            type_: conditions::READY,
-            status: status::UNKNOWN,
-            reason: reason::CHART_RESOLVED,
-            message: format!(
-                "chart {chart} {version} from {source}; this version of the operator does not install releases yet"
-            ),
-        },
-        Err(problem) => ConditionUpdate {
-            type_: conditions::READY,
-            status: status::FALSE,
-            reason: problem.reason,
-            message: problem.message.clone(),
-        },
+    let ready = ConditionUpdate {
+        type_: conditions::READY,
+        status: status::FALSE,
+        reason: problem.reason,
+        message: problem.message.clone(),
     };
     conditions::set_condition(&mut next.conditions, ready, generation, at);
     conditions::remove_condition(&mut next.conditions, conditions::STALLED);
@@ -129,44 +117,35 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
     }
     let interval = parse_duration(&hr.spec.interval).unwrap_or(Duration::from_secs(600));
     let key = format!("HelmRelease/{namespace}/{}", hr.name_any());
-    let resolution = chart::resolve(ctx, hr).await;
-    if let Ok(resolved) = resolution {
-        ctx.retries.succeeded(&key);
-        let previous = current.map(|s| s.conditions.clone()).unwrap_or_default();
-        if conditions_stalled(&previous) {
-            announce_validation(ctx, hr, &previous, &[], SPEC_VALID_MESSAGE).await;
+    let problem = match chart::resolve(ctx, hr).await {
+        Ok(resolved) => {
+            ctx.retries.succeeded(&key);
+            let previous = current.map(|s| s.conditions.clone()).unwrap_or_default();
+            if conditions_stalled(&previous) {
+                announce_validation(ctx, hr, &previous, &[], SPEC_VALID_MESSAGE).await;
+            }
+            engine::ensure_finalizer(ctx, hr, &namespace).await?;
+            return engine::step(ctx, hr, Some(&resolved)).await;
         }
-        engine::ensure_finalizer(ctx, hr, &namespace).await?;
-        return engine::step(ctx, hr, Some(&resolved)).await;
-    }
-    let next = resolution_status(
-        current,
-        hr.metadata.generation,
-        resolution.as_ref().map(|r| {
-            (
-                r.chart.as_str(),
-                r.version.version.as_str(),
-                r.source.as_str(),
-            )
-        }),
-        &now(),
-    );
+        Err(problem) => problem,
+    };
+    let next = unresolved_status(current, hr.metadata.generation, &problem, &now());
     let previous = current.map(|s| s.conditions.clone()).unwrap_or_default();
     if current != Some(&next) && apply_status(ctx, hr, &next).await? {
         announce_validation(ctx, hr, &previous, &[], SPEC_VALID_MESSAGE).await;
-        let ready = |conds: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]| {
-            crate::api::conditions::find_condition(conds, crate::api::conditions::READY)
-                .map(|c| (c.reason.clone(), c.message.clone()))
-        };
-        if ready(&previous) != ready(&next.conditions)
-            && let Some((why, message)) = ready(&next.conditions)
-        {
-            let type_ = if resolution.is_ok() {
-                EventType::Normal
-            } else {
-                EventType::Warning
-            };
-            publish_event(ctx, hr, type_, &why, "Resolve", &message).await;
+        let shown =
+            crate::api::conditions::find_condition(&previous, crate::api::conditions::READY)
+                .map(|c| (c.reason.as_str(), c.message.as_str()));
+        if shown != Some((problem.reason, problem.message.as_str())) {
+            publish_event(
+                ctx,
+                hr,
+                EventType::Warning,
+                problem.reason,
+                "Resolve",
+                &problem.message,
+            )
+            .await;
         }
     }
     Ok(Action::requeue(ctx.retries.failed(&key, interval)))
@@ -228,28 +207,18 @@ mod tests {
     }
 
     #[test]
-    fn a_resolved_chart_names_its_version_and_a_failure_its_reason_without_stalling() {
-        let resolved = resolution_status(
+    fn an_unresolved_chart_is_not_ready_with_its_reason_and_not_stalled() {
+        let stalled = desired_status(
             None,
-            Some(2),
-            Ok(("app", "1.2.0", "HelmRepository ns/r")),
+            Some(1),
+            &[SpecProblem::new(reason::INVALID_VERSION_CONSTRAINT, "bad")],
             &at(5),
-        );
-        let ready = conditions::find_condition(&resolved.conditions, conditions::READY).unwrap();
-        assert_eq!(
-            (ready.status.as_str(), ready.reason.as_str()),
-            ("Unknown", "ChartResolved")
-        );
-        assert!(
-            ready
-                .message
-                .starts_with("chart app 1.2.0 from HelmRepository ns/r")
         );
         let problem = chart::ChartProblem {
             reason: reason::CHART_NOT_FOUND,
             message: "no".into(),
         };
-        let failed = resolution_status(Some(&resolved), Some(2), Err(&problem), &at(6));
+        let failed = unresolved_status(Some(&stalled), Some(2), &problem, &at(6));
         let ready = conditions::find_condition(&failed.conditions, conditions::READY).unwrap();
         assert_eq!(
             (ready.status.as_str(), ready.reason.as_str()),

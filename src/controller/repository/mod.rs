@@ -227,7 +227,7 @@ async fn reconcile_inner(repo: &HelmRepository, ctx: &Context) -> Result<Action,
                 apply_status(ctx, repo, &next).await?;
             }
             tracing::warn!(namespace = %namespace, repository = %repo.name_any(), reason = why, error = %message, retry_in = ?wait, "repository sync failed");
-            let shown = status::condition_message(&message);
+            let shown = crate::controller::condition_message(&message);
             if previous.as_ref() != Some(&(why.to_owned(), shown.clone())) {
                 publish_event(ctx, repo, EventType::Warning, why, "Sync", &shown).await;
             }

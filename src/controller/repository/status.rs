@@ -100,7 +100,7 @@ pub fn failed_status(
             type_: conditions::READY,
             status: status::FALSE,
             reason: why,
-            message: condition_message(message),
+            message: crate::controller::condition_message(message),
         },
         generation,
         at,
@@ -108,13 +108,6 @@ pub fn failed_status(
     conditions::remove_condition(&mut next.conditions, conditions::STALLED);
     conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
     next
-}
-
-/// A failure's message as a condition shows it: its first line (a YAML error goes on with a
-/// quote of the document, which belongs in the log), at most 1,024 bytes.
-pub fn condition_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or_default().trim_end();
-    crate::controller::truncate_note(first)
 }
 
 /// The status while a new generation of the spec is being synced for the first time:
@@ -352,7 +345,10 @@ mod tests {
         );
         let ready = conditions::find_condition(&s.conditions, conditions::READY).unwrap();
         assert_eq!(ready.message, "invalid index: line 3");
-        assert_eq!(condition_message(&"x".repeat(5000)).len(), 1024);
+        assert_eq!(
+            crate::controller::condition_message(&"x".repeat(5000)).len(),
+            1024
+        );
     }
 
     #[test]
