@@ -518,7 +518,7 @@ pub struct OperationStatus {
     pub action: String,
     /// The revision it works on.
     pub revision: i64,
-    /// Where it is: `hooks` (a hook phase), `waiting` (for the release's objects to be ready).
+    /// Where it is: `hooks` (running a hook), `waiting` (for the release's objects to be ready).
     pub phase: String,
     /// When it started.
     pub started: Time,
@@ -527,6 +527,21 @@ pub struct OperationStatus {
     /// The digest of the inputs it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_digest: Option<String>,
+    /// The hook being run, while `phase` is `hooks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<HookProgress>,
+}
+
+/// Which hook of an operation is running.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HookProgress {
+    /// The hook event (`pre-install`, `post-upgrade`, `test`, ...).
+    pub event: String,
+    /// The hook's place in the event's execution order (0-based).
+    pub index: i64,
+    /// Whether it was created (else an earlier copy is still being deleted).
+    pub started: bool,
 }
 
 /// The memory of a failure.

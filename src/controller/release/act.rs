@@ -1,9 +1,11 @@
-//! The actions that change a cluster for a HelmRelease, one per planner step: install and
-//! upgrade (render, record the pending revision, CRDs, ownership checks, server-side apply,
-//! removal of objects the new revision dropped), the wait (readiness of the revision's objects,
-//! checked once per reconcile, never holding a worker), marking an interrupted revision failed,
-//! and uninstall. Each action ends by writing the record's new status; what the HelmRelease's
-//! status says is decided by the caller from the [`Outcome`].
+//! The actions that change a cluster for a HelmRelease, one per planner step. Install, upgrade,
+//! rollback, uninstall and test are operations that run in [`Stage`]s as Helm runs them: the
+//! pre-event hooks, the apply (or, for uninstall, the delete), the wait, the post-event hooks.
+//! An operation goes as far as it can without waiting and then returns where it stands, so a
+//! hook Job or the wait never holds a worker: the caller keeps the stage in the HelmRelease's
+//! status and [`advance`]s it again on a later reconcile. Each operation ends by writing the
+//! record's final status as Helm does; what the HelmRelease's status says is decided by the
+//! caller from the [`Outcome`].
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,16 +13,21 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::record::{Provenance, failed_description, new_revision, with_status};
+use super::hooks::{self, HookState};
+use super::plan::OperationKind;
+use super::record::{
+    Provenance, failure_description, new_revision, rollback_revision, with_status,
+};
 use crate::cluster::apply::{Applier, ApplyError, ObjectKey, ReleaseRef};
 use crate::cluster::readiness::{ObjectRef, Readiness, WaitOptions, readiness, summarize};
 use crate::cluster::records::{ReleaseStore, StoreError};
 use crate::cluster::storage::{
-    DESCRIPTION_INSTALLED, DESCRIPTION_UNINSTALLED, DESCRIPTION_UPGRADED, Release, Status,
-    revisions_to_prune,
+    DESCRIPTION_INSTALLED, DESCRIPTION_UNINSTALLED, DESCRIPTION_UPGRADED, GoTime, HookPhase,
+    Release, Status, revisions_to_prune,
 };
 use crate::engine::chart::Chart;
-use crate::engine::chart::install::{InstallError, InstallOptions, render_install};
+use crate::engine::chart::install::{InstallError, InstallOptions, Installed, render_install};
+use crate::engine::chart::manifests::HookDeletePolicy;
 use crate::engine::chart::objects::Capabilities;
 use crate::engine::chart::render::ReleaseInfo;
 
@@ -42,6 +49,9 @@ pub enum ActError {
     /// A worker thread stopped (a panic in the renderer).
     #[error("the renderer stopped: {0}")]
     Stopped(String),
+    /// The revision a rollback returns to is not in the history.
+    #[error("revision {0} to roll back to is not in the release's history")]
+    MissingRevision(i32),
 }
 
 impl ActError {
@@ -52,26 +62,87 @@ impl ActError {
             ActError::Store(e) => e.reason(),
             ActError::Apply(e) => e.reason(),
             ActError::Stopped(_) => crate::api::conditions::reason::RENDER_FAILED,
+            ActError::MissingRevision(_) => crate::api::conditions::reason::ROLLBACK_FAILED,
         }
     }
+}
+
+/// Where an operation stands between reconciles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Running the `index`th hook (in execution order) of `event`; `started` once it was
+    /// created.
+    Hooks {
+        /// Helm's name of the event.
+        event: &'static str,
+        /// The hook's place in the event's order.
+        index: usize,
+        /// Whether it was created.
+        started: bool,
+    },
+    /// Applying the revision's objects (for uninstall: deleting them).
+    Apply,
+    /// Waiting for the objects to be ready.
+    Wait,
+}
+
+impl Stage {
+    /// The first stage of an operation: its pre-event hooks.
+    pub fn first(kind: OperationKind) -> Stage {
+        Stage::Hooks {
+            event: events(kind).0,
+            index: 0,
+            started: false,
+        }
+    }
+}
+
+/// The pre- and post-event hooks of an operation (a test has only its test hooks).
+fn events(kind: OperationKind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        OperationKind::Install => ("pre-install", Some("post-install")),
+        OperationKind::Upgrade => ("pre-upgrade", Some("post-upgrade")),
+        OperationKind::Rollback => ("pre-rollback", Some("post-rollback")),
+        OperationKind::Uninstall => ("pre-delete", Some("post-delete")),
+        OperationKind::Test => ("test", None),
+    }
+}
+
+/// The static name of a hook event, for a stage read back from status.
+pub fn event_name(text: &str) -> Option<&'static str> {
+    [
+        "pre-install",
+        "post-install",
+        "pre-upgrade",
+        "post-upgrade",
+        "pre-rollback",
+        "post-rollback",
+        "pre-delete",
+        "post-delete",
+        "test",
+    ]
+    .into_iter()
+    .find(|e| *e == text)
 }
 
 /// How an action ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The revision is deployed.
+    /// The revision is deployed (install, upgrade, rollback).
     Deployed {
         /// The revision.
         revision: i32,
     },
-    /// The revision's objects are applied; the wait goes on in later reconciles.
+    /// The operation waits (a hook runs, objects are not ready yet); look again later.
     Waiting {
         /// The revision.
         revision: i32,
-        /// What is not ready yet.
+        /// Where it stands.
+        stage: Stage,
+        /// What it waits for.
         message: String,
     },
-    /// The revision failed after the cluster was changed (a remediation may apply).
+    /// The operation failed after the cluster was changed (a remediation may apply).
     Failed {
         /// The revision.
         revision: i32,
@@ -87,6 +158,42 @@ pub enum Outcome {
         /// The revision.
         revision: i32,
     },
+    /// The chart's tests passed.
+    Tested {
+        /// The revision tested.
+        revision: i32,
+    },
+    /// A test failed.
+    TestFailed {
+        /// The revision tested.
+        revision: i32,
+        /// Which test and why.
+        message: String,
+    },
+}
+
+/// What an operation needs to go on, besides its stage.
+pub struct Operation<'a> {
+    /// What it does.
+    pub kind: OperationKind,
+    /// The release.
+    pub release: &'a ReleaseRef,
+    /// The records, oldest first (the operation's own revision included).
+    pub history: &'a [Release],
+    /// The revision it works on.
+    pub revision: i32,
+    /// Wait for readiness after the apply.
+    pub wait: bool,
+    /// Readiness options.
+    pub wait_options: WaitOptions,
+    /// Skip the hooks (tests always run theirs).
+    pub disable_hooks: bool,
+    /// Delete what a failed upgrade or rollback created.
+    pub cleanup_on_fail: bool,
+    /// Keep the records after an uninstall.
+    pub keep_history: bool,
+    /// The current stage's deadline passed.
+    pub deadline_passed: bool,
 }
 
 /// What an install or upgrade applies.
@@ -105,29 +212,25 @@ pub struct Deploy<'a> {
     pub provenance: Provenance<'a>,
     /// Install CRDs from `crds/` (install only, as Helm does).
     pub install_crds: bool,
-    /// Wait for readiness.
-    pub wait: bool,
-    /// Readiness options.
-    pub wait_options: WaitOptions,
     /// Revisions kept (`spec.maxHistory`; 0 keeps all).
     pub max_history: usize,
 }
 
-/// Installs (no live revision) or upgrades (a live one), as Helm does up to the wait.
+/// Renders and records a new revision (an install when no revision is deployed, else an
+/// upgrade), as Helm does before its hooks: CRDs first on install, every ownership checked
+/// before anything is recorded, history trimmed, the pending record created. Returns the new
+/// record; the caller then [`advance`]s the operation from [`Stage::first`].
 ///
 /// # Errors
-/// [`ActError::Render`] before anything changed (nothing recorded); a store failure.
-pub async fn deploy<S: ReleaseStore>(
+/// [`ActError::Render`] or an ownership refusal before anything changed (nothing recorded); a
+/// store failure.
+pub async fn begin_deploy<S: ReleaseStore>(
     store: &S,
     applier: &Applier,
     d: Deploy<'_>,
-) -> Result<Outcome, ActError> {
+) -> Result<Release, ActError> {
     let now = jiff::Timestamp::now();
-    let previous = d
-        .history
-        .iter()
-        .rev()
-        .find(|r| matches!(r.info.status, Status::Deployed));
+    let previous = last_deployed(d.history, None);
     let revision = d.history.last().map_or(1, |r| r.version + 1);
     let is_install = previous.is_none();
     let info = ReleaseInfo {
@@ -139,14 +242,28 @@ pub async fn deploy<S: ReleaseStore>(
     let chart = Arc::clone(d.chart);
     let values = d.values.clone();
     let capabilities = d.capabilities.clone();
-    let info_owned = info.clone();
     // rendering is CPU-bound: off the async workers
     let installed = tokio::task::spawn_blocking(move || {
-        let options = InstallOptions::offline(&info_owned, &capabilities);
+        let options = InstallOptions::offline(&info, &capabilities);
         render_install(&chart, &values, options)
     })
     .await
     .map_err(|e| ActError::Stopped(e.to_string()))??;
+    if is_install && d.install_crds {
+        install_crds(applier, &installed, d.release).await?;
+    }
+    // every ownership is checked before anything is recorded or applied, as Helm does
+    let manifest = installed.rendered.release_manifest(false);
+    let resources = applier.prepare_manifest(&manifest, d.release).await?;
+    let old_keys = match previous {
+        Some(p) => keys_of(applier, &p.manifest, &d.release.namespace).await,
+        None => Vec::new(),
+    };
+    for resource in &resources {
+        if !old_keys.iter().any(|k| k.same_object(&resource.key)) {
+            applier.check_ownership(resource, d.release).await?;
+        }
+    }
     let first_deployed = d.history.first().map(|r| r.info.first_deployed);
     let record = new_revision(
         &d.release.name,
@@ -167,66 +284,334 @@ pub async fn deploy<S: ReleaseStore>(
         }
     }
     store.create(&record).await?;
+    Ok(record)
+}
 
-    let applied = apply_revision(applier, &d, &installed, previous, is_install).await;
-    match applied {
-        Err(e) => {
-            let message = e.to_string();
-            let failed = with_status(
-                &record,
-                Status::Failed,
-                &failed_description(&d.release.name, &message),
-                jiff::Timestamp::now(),
-            );
-            store.update(&failed).await?;
-            Ok(Outcome::Failed {
-                revision,
-                reason: if is_install {
-                    crate::api::conditions::reason::INSTALL_FAILED
-                } else {
-                    crate::api::conditions::reason::UPGRADE_FAILED
-                },
-                message,
-            })
+async fn install_crds(
+    applier: &Applier,
+    installed: &Installed,
+    release: &ReleaseRef,
+) -> Result<(), ApplyError> {
+    for crd in &installed.rendered.crds {
+        let text = String::from_utf8_lossy(&crd.data);
+        for resource in applier.prepare_manifest(&text, release).await? {
+            // Helm creates CRDs that are missing and leaves existing ones alone
+            if applier.get(&resource.key).await?.is_none() {
+                applier.apply_resource(&resource).await?;
+            }
         }
-        Ok(()) if d.wait => Ok(Outcome::Waiting {
-            revision,
-            message: "waiting for the release's objects to be ready".to_owned(),
-        }),
-        Ok(()) => finish(store, &record, previous, jiff::Timestamp::now()).await,
+    }
+    applier.forget_discovery();
+    Ok(())
+}
+
+/// Records a rollback to revision `to` as Helm does (a new revision copying the target's chart,
+/// values, manifest and hooks, `pending-rollback`, "Rollback to N"). Returns the new record.
+///
+/// # Errors
+/// The target is missing; a store failure.
+pub async fn begin_rollback<S: ReleaseStore>(
+    store: &S,
+    history: &[Release],
+    to: i32,
+    max_history: usize,
+) -> Result<Release, ActError> {
+    let Some(target) = history.iter().find(|r| r.version == to) else {
+        return Err(ActError::MissingRevision(to));
+    };
+    let revision = history.last().map_or(1, |r| r.version + 1);
+    let record = rollback_revision(target, revision, jiff::Timestamp::now());
+    for old in revisions_to_prune(history, max_history) {
+        if old != to {
+            store.delete(&record.namespace, &record.name, old).await?;
+        }
+    }
+    store.create(&record).await?;
+    Ok(record)
+}
+
+/// Marks the newest revision `uninstalling` as Helm does before its pre-delete hooks.
+///
+/// # Errors
+/// A store failure.
+pub async fn begin_uninstall<S: ReleaseStore>(
+    store: &S,
+    history: &[Release],
+) -> Result<Option<i32>, ActError> {
+    let Some(newest) = history.last() else {
+        return Ok(None);
+    };
+    if newest.info.status != Status::Uninstalling {
+        let marked = with_status(
+            newest,
+            Status::Uninstalling,
+            "Deletion in progress (or silently failed)",
+            newest.info.last_deployed.timestamp(),
+        );
+        store.update(&marked).await?;
+    }
+    Ok(Some(newest.version))
+}
+
+/// Carries an operation on from `stage` as far as it goes without waiting.
+///
+/// # Errors
+/// A store failure (the operation stays where it was and is tried again).
+pub async fn advance<S: ReleaseStore>(
+    store: &S,
+    applier: &Applier,
+    op: &Operation<'_>,
+    stage: Stage,
+) -> Result<Outcome, ActError> {
+    let Some(found) = op.history.iter().find(|r| r.version == op.revision) else {
+        return Ok(Outcome::Failed {
+            revision: op.revision,
+            reason: failed_reason(op.kind),
+            message: format!("revision {} disappeared during the operation", op.revision),
+        });
+    };
+    let mut record = found.clone();
+    let mut stage = stage;
+    let mut deadline_passed = op.deadline_passed;
+    let (pre, post) = events(op.kind);
+    loop {
+        match stage {
+            Stage::Hooks {
+                event,
+                index,
+                started,
+            } => {
+                let order = if op.disable_hooks && op.kind != OperationKind::Test {
+                    Vec::new()
+                } else {
+                    hooks::ordered(&record, event)
+                };
+                let Some(&at) = order.get(index) else {
+                    // every hook of the event succeeded: their hook-succeeded deletes, last first
+                    for &i in order.iter().rev() {
+                        hooks::delete_by_policy(
+                            applier,
+                            &record.hooks[i],
+                            op.release,
+                            &HookDeletePolicy::HookSucceeded,
+                        )
+                        .await?;
+                    }
+                    deadline_passed = false;
+                    stage = if event == pre && op.kind != OperationKind::Test {
+                        Stage::Apply
+                    } else {
+                        return finish(store, applier, op, &record).await;
+                    };
+                    continue;
+                };
+                if !started {
+                    match hooks::start(applier, &record.hooks[at], op.release, event).await {
+                        Ok(false) => {
+                            return Ok(Outcome::Waiting {
+                                revision: op.revision,
+                                stage: Stage::Hooks {
+                                    event,
+                                    index,
+                                    started: false,
+                                },
+                                message: format!(
+                                    "{event} hook {}: waiting for its previous copy to be deleted",
+                                    record.hooks[at].name
+                                ),
+                            });
+                        }
+                        Ok(true) => {
+                            record.hooks[at].last_run = crate::cluster::storage::HookExecution {
+                                started_at: GoTime::utc(jiff::Timestamp::now()),
+                                phase: HookPhase::Running,
+                                ..Default::default()
+                            };
+                            store.update(&record).await?;
+                        }
+                        Err(message) => {
+                            set_hook_result(&mut record, at, HookPhase::Failed);
+                            return fail(store, applier, op, &record, message, false).await;
+                        }
+                    }
+                }
+                let state = hooks::state(applier, &record.hooks[at], op.release).await?;
+                match state {
+                    HookState::Running(message) if deadline_passed => {
+                        set_hook_result(&mut record, at, HookPhase::Failed);
+                        cleanup_hooks(applier, op, &record, &order, index).await;
+                        let message = hook_failure(
+                            op.kind,
+                            event,
+                            &format!("{message}: context deadline exceeded"),
+                        );
+                        return fail(store, applier, op, &record, message, true).await;
+                    }
+                    HookState::Running(message) => {
+                        return Ok(Outcome::Waiting {
+                            revision: op.revision,
+                            stage: Stage::Hooks {
+                                event,
+                                index,
+                                started: true,
+                            },
+                            message: format!("{event} hook {}: {message}", record.hooks[at].name),
+                        });
+                    }
+                    HookState::Succeeded => {
+                        set_hook_result(&mut record, at, HookPhase::Succeeded);
+                        store.update(&record).await?;
+                        deadline_passed = false;
+                        stage = Stage::Hooks {
+                            event,
+                            index: index + 1,
+                            started: false,
+                        };
+                    }
+                    HookState::Failed(message) => {
+                        set_hook_result(&mut record, at, HookPhase::Failed);
+                        cleanup_hooks(applier, op, &record, &order, index).await;
+                        let message = hook_failure(op.kind, event, &message);
+                        return fail(store, applier, op, &record, message, false).await;
+                    }
+                }
+            }
+            Stage::Apply => {
+                let applied = if op.kind == OperationKind::Uninstall {
+                    delete_objects(applier, &record).await
+                } else {
+                    let before = previous_for_apply(op);
+                    apply_revision(applier, op.release, &record, before).await
+                };
+                if let Err(e) = applied {
+                    return fail(store, applier, op, &record, e.to_string(), false).await;
+                }
+                deadline_passed = false;
+                stage = if op.wait && op.kind != OperationKind::Uninstall {
+                    Stage::Wait
+                } else {
+                    post_hooks(post)
+                };
+            }
+            Stage::Wait => {
+                let summary = wait_summary(applier, &record, &op.wait_options).await;
+                if summary.is_ready() {
+                    deadline_passed = false;
+                    stage = post_hooks(post);
+                    continue;
+                }
+                if !summary.failed.is_empty() || deadline_passed {
+                    let message = if summary.failed.is_empty() {
+                        format!("context deadline exceeded: {}", summary.message())
+                    } else {
+                        summary.message()
+                    };
+                    return fail(store, applier, op, &record, message, deadline_passed).await;
+                }
+                return Ok(Outcome::Waiting {
+                    revision: op.revision,
+                    stage: Stage::Wait,
+                    message: summary.message(),
+                });
+            }
+        }
+    }
+}
+
+fn post_hooks(post: Option<&'static str>) -> Stage {
+    Stage::Hooks {
+        event: post.unwrap_or("test"),
+        index: 0,
+        started: false,
+    }
+}
+
+fn set_hook_result(record: &mut Release, at: usize, phase: HookPhase) {
+    let run = &mut record.hooks[at].last_run;
+    if run.started_at.is_zero() {
+        run.started_at = GoTime::utc(jiff::Timestamp::now());
+    }
+    run.completed_at = GoTime::utc(jiff::Timestamp::now());
+    run.phase = phase;
+}
+
+/// After hook `failed_at` failed: its own hook-failed delete, and the hook-succeeded deletes of
+/// the hooks that ran before it (Helm v4's order). Best effort, as Helm only logs these.
+async fn cleanup_hooks(
+    applier: &Applier,
+    op: &Operation<'_>,
+    record: &Release,
+    order: &[usize],
+    failed_at: usize,
+) {
+    let failed = &record.hooks[order[failed_at]];
+    if let Err(e) =
+        hooks::delete_by_policy(applier, failed, op.release, &HookDeletePolicy::HookFailed).await
+    {
+        tracing::warn!(hook = %failed.name, error = %e, "deleting a failed hook");
+    }
+    for &i in &order[..failed_at] {
+        let hook = &record.hooks[i];
+        if let Err(e) =
+            hooks::delete_by_policy(applier, hook, op.release, &HookDeletePolicy::HookSucceeded)
+                .await
+        {
+            tracing::warn!(hook = %hook.name, error = %e, "deleting a succeeded hook");
+        }
+    }
+}
+
+/// Helm's wording of a failed hook event.
+fn hook_failure(kind: OperationKind, event: &str, message: &str) -> String {
+    match kind {
+        OperationKind::Install => format!("failed {event}: {message}"),
+        OperationKind::Test => message.to_owned(),
+        _ => format!("{event} hooks failed: {message}"),
+    }
+}
+
+fn failed_reason(kind: OperationKind) -> &'static str {
+    use crate::api::conditions::reason;
+    match kind {
+        OperationKind::Install => reason::INSTALL_FAILED,
+        OperationKind::Upgrade => reason::UPGRADE_FAILED,
+        OperationKind::Rollback => reason::ROLLBACK_FAILED,
+        OperationKind::Uninstall => reason::UNINSTALL_FAILED,
+        OperationKind::Test => reason::TEST_FAILED,
+    }
+}
+
+/// The newest deployed revision other than `except`.
+fn last_deployed(history: &[Release], except: Option<i32>) -> Option<&Release> {
+    history
+        .iter()
+        .rev()
+        .find(|r| Some(r.version) != except && r.info.status == Status::Deployed)
+}
+
+/// The revision whose objects the operation's apply replaces: for an upgrade the deployed one,
+/// for a rollback the one it rolls back from (Helm updates from the newest revision).
+fn previous_for_apply<'h>(op: &Operation<'h>) -> Option<&'h Release> {
+    match op.kind {
+        OperationKind::Rollback => op.history.iter().rev().find(|r| r.version < op.revision),
+        _ => last_deployed(op.history, Some(op.revision)),
     }
 }
 
 async fn apply_revision(
     applier: &Applier,
-    d: &Deploy<'_>,
-    installed: &crate::engine::chart::install::Installed,
+    release: &ReleaseRef,
+    record: &Release,
     previous: Option<&Release>,
-    is_install: bool,
 ) -> Result<(), ApplyError> {
-    if is_install && d.install_crds {
-        for crd in &installed.rendered.crds {
-            let text = String::from_utf8_lossy(&crd.data);
-            for resource in applier.prepare_manifest(&text, d.release).await? {
-                // Helm creates CRDs that are missing and leaves existing ones alone
-                if applier.get(&resource.key).await?.is_none() {
-                    applier.apply_resource(&resource).await?;
-                }
-            }
-        }
-        applier.forget_discovery();
-    }
-    let manifest = installed.rendered.release_manifest(false);
-    let resources = applier.prepare_manifest(&manifest, d.release).await?;
+    let resources = applier.prepare_manifest(&record.manifest, release).await?;
     let old_keys: Vec<ObjectKey> = match previous {
-        Some(p) => keys_of(applier, &p.manifest, &d.release.namespace).await,
+        Some(p) => keys_of(applier, &p.manifest, &release.namespace).await,
         None => Vec::new(),
     };
-    // every ownership is checked before anything is applied, as Helm does
     for resource in &resources {
-        let known = old_keys.iter().any(|k| k.same_object(&resource.key));
-        if !known {
-            applier.check_ownership(resource, d.release).await?;
+        if !old_keys.iter().any(|k| k.same_object(&resource.key)) {
+            applier.check_ownership(resource, release).await?;
         }
     }
     for resource in &resources {
@@ -234,13 +619,36 @@ async fn apply_revision(
     }
     // objects the new revision no longer has are deleted, unless they ask to be kept
     if let Some(p) = previous {
-        let kept = kept_objects(applier, &p.manifest, &d.release.namespace).await;
+        let kept = kept_objects(applier, &p.manifest, &release.namespace).await;
         for key in old_keys {
             let still = resources.iter().any(|r| r.key.same_object(&key));
             if !still && !kept.contains(&key) {
                 applier.delete(&key).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Deletes a revision's objects in reverse install order, keeping those annotated
+/// `helm.sh/resource-policy: keep` (read trimmed and case-insensitively, as Helm's uninstall
+/// reads it; its upgrade does not).
+async fn delete_objects(applier: &Applier, record: &Release) -> Result<(), ApplyError> {
+    let objects = crate::cluster::apply::parse_manifest(&record.manifest).unwrap_or_default();
+    let mut keys = Vec::new();
+    for obj in &objects {
+        let policy = obj["metadata"]["annotations"][RESOURCE_POLICY]
+            .as_str()
+            .map(|p| p.trim().to_ascii_lowercase());
+        if policy.as_deref() == Some("keep") {
+            continue;
+        }
+        if let Ok(key) = applier.key_of(obj, &record.namespace).await {
+            keys.push(key);
+        }
+    }
+    for key in keys.iter().rev() {
+        applier.delete(key).await?;
     }
     Ok(())
 }
@@ -275,60 +683,11 @@ async fn kept_objects(applier: &Applier, manifest: &str, namespace: &str) -> BTr
     kept
 }
 
-/// Marks `record` deployed and the previous deployed revision superseded.
-async fn finish<S: ReleaseStore>(
-    store: &S,
-    record: &Release,
-    previous: Option<&Release>,
-    now: jiff::Timestamp,
-) -> Result<Outcome, ActError> {
-    if let Some(p) = previous {
-        store
-            .update(&with_status(
-                p,
-                Status::Superseded,
-                &p.info.description,
-                p.info.last_deployed.timestamp(),
-            ))
-            .await?;
-    }
-    let description = if record.version == 1 || previous.is_none() {
-        DESCRIPTION_INSTALLED
-    } else {
-        DESCRIPTION_UPGRADED
-    };
-    store
-        .update(&with_status(record, Status::Deployed, description, now))
-        .await?;
-    Ok(Outcome::Deployed {
-        revision: record.version,
-    })
-}
-
-/// One look at the objects of the revision being waited for: deployed when all are ready,
-/// failed when one failed or the deadline passed, still waiting otherwise.
-///
-/// # Errors
-/// A store failure.
-pub async fn check_wait<S: ReleaseStore>(
-    store: &S,
+async fn wait_summary(
     applier: &Applier,
-    history: &[Release],
-    revision: i32,
+    record: &Release,
     options: &WaitOptions,
-    deadline_passed: bool,
-) -> Result<Outcome, ActError> {
-    let Some(record) = history.iter().find(|r| r.version == revision) else {
-        return Ok(Outcome::Failed {
-            revision,
-            reason: crate::api::conditions::reason::UPGRADE_FAILED,
-            message: format!("revision {revision} disappeared while it was being waited for"),
-        });
-    };
-    let previous = history
-        .iter()
-        .rev()
-        .find(|r| r.version != revision && matches!(r.info.status, Status::Deployed));
+) -> crate::cluster::readiness::Summary {
     let mut results = Vec::new();
     let objects = crate::cluster::apply::parse_manifest(&record.manifest).unwrap_or_default();
     for obj in &objects {
@@ -348,43 +707,146 @@ pub async fn check_wait<S: ReleaseStore>(
         };
         results.push((reference, state));
     }
-    let summary = summarize(results);
-    let kind_failed = if record.version == 1 || previous.is_none() {
-        crate::api::conditions::reason::INSTALL_FAILED
+    summarize(results)
+}
+
+/// The operation is done: the record's final status, as Helm writes it.
+async fn finish<S: ReleaseStore>(
+    store: &S,
+    applier: &Applier,
+    op: &Operation<'_>,
+    record: &Release,
+) -> Result<Outcome, ActError> {
+    let now = jiff::Timestamp::now();
+    match op.kind {
+        OperationKind::Test => {
+            store.update(record).await?;
+            Ok(Outcome::Tested {
+                revision: record.version,
+            })
+        }
+        OperationKind::Uninstall => {
+            let _ = applier;
+            if op.keep_history {
+                let mut done =
+                    with_status(record, Status::Uninstalled, DESCRIPTION_UNINSTALLED, now);
+                done.info.deleted = done.info.last_deployed;
+                store.update(&done).await?;
+            } else {
+                for r in op.history {
+                    store.delete(&r.namespace, &r.name, r.version).await?;
+                }
+            }
+            Ok(Outcome::Uninstalled)
+        }
+        OperationKind::Install | OperationKind::Upgrade | OperationKind::Rollback => {
+            // every other deployed revision is superseded (a rollback may follow a failed
+            // upgrade, leaving an older revision deployed)
+            for other in op
+                .history
+                .iter()
+                .filter(|r| r.version != record.version && r.info.status == Status::Deployed)
+            {
+                store
+                    .update(&with_status(
+                        other,
+                        Status::Superseded,
+                        &other.info.description,
+                        other.info.last_deployed.timestamp(),
+                    ))
+                    .await?;
+            }
+            let description = match op.kind {
+                OperationKind::Rollback => record.info.description.clone(),
+                _ if last_deployed(op.history, Some(record.version)).is_none()
+                    && op.kind == OperationKind::Install =>
+                {
+                    DESCRIPTION_INSTALLED.to_owned()
+                }
+                _ => DESCRIPTION_UPGRADED.to_owned(),
+            };
+            store
+                .update(&with_status(record, Status::Deployed, &description, now))
+                .await?;
+            Ok(Outcome::Deployed {
+                revision: record.version,
+            })
+        }
+    }
+}
+
+/// The operation failed: the record's failed status as Helm words it, and what a failed
+/// upgrade or rollback created removed when `cleanupOnFail` asks for it.
+async fn fail<S: ReleaseStore>(
+    store: &S,
+    applier: &Applier,
+    op: &Operation<'_>,
+    record: &Release,
+    message: String,
+    timed_out: bool,
+) -> Result<Outcome, ActError> {
+    let reason = if timed_out {
+        crate::api::conditions::reason::TIMEOUT
     } else {
-        crate::api::conditions::reason::UPGRADE_FAILED
+        failed_reason(op.kind)
     };
-    if summary.is_ready() {
-        return finish(store, record, previous, jiff::Timestamp::now()).await;
+    match op.kind {
+        OperationKind::Test => {
+            store.update(record).await?;
+            return Ok(Outcome::TestFailed {
+                revision: record.version,
+                message,
+            });
+        }
+        OperationKind::Uninstall => {
+            // Helm leaves the record `uninstalling`; the uninstall is tried again
+            store.update(record).await?;
+            return Ok(Outcome::Failed {
+                revision: record.version,
+                reason,
+                message,
+            });
+        }
+        _ => {}
     }
-    if !summary.failed.is_empty() || deadline_passed {
-        let message = if deadline_passed && summary.failed.is_empty() {
-            format!("context deadline exceeded: {}", summary.message())
-        } else {
-            summary.message()
-        };
-        let failed = with_status(
-            record,
-            Status::Failed,
-            &failed_description(&record.name, &message),
-            jiff::Timestamp::now(),
-        );
-        store.update(&failed).await?;
-        let reason = if deadline_passed {
-            crate::api::conditions::reason::TIMEOUT
-        } else {
-            kind_failed
-        };
-        return Ok(Outcome::Failed {
-            revision,
-            reason,
-            message,
-        });
+    let failed = with_status(
+        record,
+        Status::Failed,
+        &failure_description(op.kind, &record.name, &message),
+        jiff::Timestamp::now(),
+    );
+    store.update(&failed).await?;
+    if op.cleanup_on_fail
+        && matches!(op.kind, OperationKind::Upgrade | OperationKind::Rollback)
+        && let Err(e) = delete_created(applier, op, record).await
+    {
+        tracing::warn!(release = %record.name, error = %e, "cleanupOnFail");
     }
-    Ok(Outcome::Waiting {
-        revision,
-        message: summary.message(),
+    Ok(Outcome::Failed {
+        revision: record.version,
+        reason,
+        message,
     })
+}
+
+/// Deletes the objects of `record` that the revision it replaced did not have: what the failed
+/// operation created (Helm's `cleanupOnFail`).
+async fn delete_created(
+    applier: &Applier,
+    op: &Operation<'_>,
+    record: &Release,
+) -> Result<(), ApplyError> {
+    let before = match previous_for_apply(op) {
+        Some(p) => keys_of(applier, &p.manifest, &record.namespace).await,
+        None => Vec::new(),
+    };
+    let now = keys_of(applier, &record.manifest, &record.namespace).await;
+    for key in now.iter().rev() {
+        if !before.iter().any(|k| k.same_object(key)) {
+            applier.delete(key).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Marks an interrupted pending revision failed, as `helm` does when it finds one.
@@ -400,61 +862,16 @@ pub async fn mark_failed<S: ReleaseStore>(
         let failed = with_status(
             record,
             Status::Failed,
-            &failed_description(&record.name, "the operation was interrupted"),
+            &failure_description(
+                OperationKind::Install,
+                &record.name,
+                "the operation was interrupted",
+            ),
             jiff::Timestamp::now(),
         );
         store.update(&failed).await?;
     }
     Ok(Outcome::MarkedFailed { revision })
-}
-
-/// Uninstalls: deletes the newest revision's objects (in reverse install order, keeping those
-/// annotated `helm.sh/resource-policy: keep`), then the records, or marks the newest one
-/// uninstalled when history is kept.
-///
-/// # Errors
-/// A failed delete or store call (the caller keeps its finalizer and retries).
-pub async fn uninstall<S: ReleaseStore>(
-    store: &S,
-    applier: &Applier,
-    history: &[Release],
-    keep_history: bool,
-) -> Result<Outcome, ActError> {
-    let Some(newest) = history.last() else {
-        return Ok(Outcome::Uninstalled);
-    };
-    let objects = crate::cluster::apply::parse_manifest(&newest.manifest).unwrap_or_default();
-    let mut keys = Vec::new();
-    for obj in &objects {
-        // Helm's uninstall reads the policy trimmed and case-insensitively (its upgrade does not)
-        let policy = obj["metadata"]["annotations"][RESOURCE_POLICY]
-            .as_str()
-            .map(|p| p.trim().to_ascii_lowercase());
-        if policy.as_deref() == Some("keep") {
-            continue;
-        }
-        if let Ok(key) = applier.key_of(obj, &newest.namespace).await {
-            keys.push(key);
-        }
-    }
-    for key in keys.iter().rev() {
-        applier.delete(key).await?;
-    }
-    if keep_history {
-        let mut done = with_status(
-            newest,
-            Status::Uninstalled,
-            DESCRIPTION_UNINSTALLED,
-            jiff::Timestamp::now(),
-        );
-        done.info.deleted = done.info.last_deployed;
-        store.update(&done).await?;
-    } else {
-        for r in history {
-            store.delete(&r.namespace, &r.name, r.version).await?;
-        }
-    }
-    Ok(Outcome::Uninstalled)
 }
 
 /// How long until `deadline`, or zero once it passed.

@@ -20,7 +20,7 @@ use super::values;
 use crate::api::conditions::{self, ConditionUpdate, reason, status};
 use crate::api::duration::parse_duration;
 use crate::api::release::{
-    HelmReleaseInfo, InstallRemediationStrategy, OperationStatus, RemediationStatus,
+    HelmReleaseInfo, HookProgress, InstallRemediationStrategy, OperationStatus, RemediationStatus,
 };
 use crate::api::{HelmRelease, HelmReleaseStatus};
 use crate::cluster::apply::ReleaseRef;
@@ -45,6 +45,11 @@ pub async fn step(
     hr: &HelmRelease,
     resolved: Option<&ResolvedChart>,
 ) -> Result<Action, ReconcileError> {
+    // the copy a reconcile gets may predate the status the previous reconcile wrote (the watch
+    // event of that write has not arrived yet); the operation in flight lives in that status,
+    // so it is read fresh before anything is decided
+    let fresh = fresh_copy(ctx, hr).await;
+    let hr = fresh.as_ref().unwrap_or(hr);
     let namespace = hr.namespace().unwrap_or_default();
     let release = ReleaseRef {
         name: hr.release_name(),
@@ -90,34 +95,30 @@ pub async fn step(
         Err(e) => return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await,
     };
     let retry_after = Duration::from_secs(30);
-    let observation = observe::observation(
+    let tests = observe::test_results(&history, &hr.spec.test);
+    let mut observation = observe::observation(
         &history,
         current.operation.as_ref(),
         current.remediation.as_ref(),
         &digest,
         deleting,
         retry_after,
-        false,
+        tests.due,
         jiff::Timestamp::now(),
     );
+    observation.test_failed = tests.failed;
     let policy = policy_of(hr, &namespace);
     let next_step = plan::plan(&observation, &policy);
     tracing::debug!(release = %hr.name_any(), step = ?next_step, "planned");
 
-    let wait_options = WaitOptions {
-        wait_for_jobs: if observation.records.is_empty() {
-            hr.spec.install.wait_for_jobs
-        } else {
-            hr.spec.upgrade.wait_for_jobs
-        },
-        now: Some(jiff::Timestamp::now()),
-    };
     let outcome = match &next_step {
         Step::Install { .. } | Step::Upgrade => {
             let Some(resolved) = resolved else {
                 return Ok(Action::await_change());
             };
-            let is_install = matches!(next_step, Step::Install { .. });
+            let is_install = !history
+                .iter()
+                .any(|r| r.info.status == crate::cluster::storage::Status::Deployed);
             let chart = match fetch_and_load(ctx, resolved).await {
                 Ok(c) => c,
                 Err((why, message)) => {
@@ -137,11 +138,6 @@ pub async fn step(
             {
                 return not_ready(ctx, hr, &current, reason::INSTALL_FAILED, &message, false).await;
             }
-            let wait = if is_install {
-                hr.spec.install.wait
-            } else {
-                hr.spec.upgrade.wait
-            };
             let deploy = Deploy {
                 release: &release,
                 chart: &chart,
@@ -154,8 +150,6 @@ pub async fn step(
                     digest: &digest,
                 },
                 install_crds: !hr.spec.install.skip_crds,
-                wait,
-                wait_options: wait_options.clone(),
                 max_history: usize::try_from(hr.spec.effective_max_history()).unwrap_or(0),
             };
             let kind = if is_install {
@@ -163,8 +157,8 @@ pub async fn step(
             } else {
                 OperationKind::Upgrade
             };
-            match act::deploy(&store, &ctx.applier, deploy).await {
-                Ok(outcome) => (kind, outcome),
+            let record = match act::begin_deploy(&store, &ctx.applier, deploy).await {
+                Ok(record) => record,
                 Err(act::ActError::Render(e)) => {
                     // nothing changed in the cluster: no record, no remediation
                     let message = e.to_string();
@@ -174,57 +168,107 @@ pub async fn step(
                 Err(e) => {
                     return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
                 }
+            };
+            run(
+                ctx,
+                hr,
+                &current,
+                &store,
+                &release,
+                kind,
+                record.version,
+                None,
+            )
+            .await
+        }
+        Step::Rollback { to } => {
+            let max_history = usize::try_from(hr.spec.effective_max_history()).unwrap_or(0);
+            match act::begin_rollback(&store, &history, *to, max_history).await {
+                Ok(record) => {
+                    run(
+                        ctx,
+                        hr,
+                        &current,
+                        &store,
+                        &release,
+                        OperationKind::Rollback,
+                        record.version,
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
             }
         }
+        Step::Uninstall { why } => match act::begin_uninstall(&store, &history).await {
+            Ok(Some(revision)) => {
+                let keep = *why == UninstallReason::Deletion && hr.spec.uninstall.keep_history;
+                let history = store
+                    .history(&release.namespace, &release.name)
+                    .await
+                    .unwrap_or_default();
+                let mut op = operation_of(
+                    hr,
+                    OperationKind::Uninstall,
+                    revision,
+                    &history,
+                    &release,
+                    false,
+                );
+                op.keep_history = keep;
+                act::advance(&store, &ctx.applier, &op, act::Stage::first(op.kind))
+                    .await
+                    .map(|o| (OperationKind::Uninstall, o))
+            }
+            Ok(None) => Ok((OperationKind::Uninstall, Outcome::Uninstalled)),
+            Err(e) => Err(e),
+        },
+        Step::Test { revision } => {
+            run(
+                ctx,
+                hr,
+                &current,
+                &store,
+                &release,
+                OperationKind::Test,
+                *revision,
+                Some(&history),
+            )
+            .await
+        }
         Step::Continue(op) => {
+            let stage = stage_of(current.operation.as_ref());
             let deadline_passed = current
                 .operation
                 .as_ref()
                 .is_some_and(|o| jiff::Timestamp::now() >= o.deadline.0);
-            match act::check_wait(
-                &store,
-                &ctx.applier,
-                &history,
+            let mut operation = operation_of(
+                hr,
+                op.kind,
                 op.revision,
-                &wait_options,
+                &history,
+                &release,
                 deadline_passed,
-            )
+            );
+            operation.keep_history = hr.spec.uninstall.keep_history && deleting;
+            act::advance(&store, &ctx.applier, &operation, stage)
+                .await
+                .map(|o| (op.kind, o))
+        }
+        Step::MarkFailed { revision } => act::mark_failed(&store, &history, *revision)
             .await
-            {
-                Ok(outcome) => (op.kind, outcome),
-                Err(e) => {
-                    return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
-                }
-            }
-        }
-        Step::MarkFailed { revision } => {
-            match act::mark_failed(&store, &history, *revision).await {
-                Ok(outcome) => (OperationKind::Upgrade, outcome),
-                Err(e) => {
-                    return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
-                }
-            }
-        }
-        Step::Uninstall { why } => {
-            let keep = *why == UninstallReason::Deletion && hr.spec.uninstall.keep_history;
-            match act::uninstall(&store, &ctx.applier, &history, keep).await {
-                Ok(outcome) => (OperationKind::Uninstall, outcome),
-                Err(e) => {
-                    return not_ready(
-                        ctx,
-                        hr,
-                        &current,
-                        reason::UNINSTALL_FAILED,
-                        &e.to_string(),
-                        false,
-                    )
-                    .await;
-                }
-            }
-        }
+            .map(|o| (OperationKind::Upgrade, o)),
         Step::Finalize => return finalize(ctx, hr, &namespace).await,
         Step::Idle => {
-            let next = deployed_status(&current, generation, &history, &hr.spec, None);
+            let mut next = deployed_status(&current, generation, &history, &hr.spec, None);
+            if let Some(passed) = tests.passed_for {
+                set_tested(
+                    &mut next,
+                    generation,
+                    true,
+                    &format!("the tests of revision {passed} passed"),
+                );
+            }
             // a restarted replica publishes the series of releases that need no action
             if let Some(r) = &next.helm_release {
                 ctx.metrics.set_gauge(
@@ -245,9 +289,7 @@ pub async fn step(
             return Ok(Action::requeue(interval(hr)));
         }
         Step::Wait { why } => {
-            // no status write: a reconcile that runs on a stale copy (the watch event of our own
-            // finalizer patch, say) sees a pending revision without the operation the previous
-            // reconcile has just recorded, and writing its stale status would erase that operation
+            // no status write: someone else's operation, or a backoff, decides what happens
             tracing::debug!(release = %hr.name_any(), why = %why, "waiting");
             return Ok(Action::requeue(WAIT_POLL));
         }
@@ -257,13 +299,189 @@ pub async fn step(
         } => {
             return not_ready(ctx, hr, &current, why, message, true).await;
         }
-        Step::Rollback { .. } | Step::Test { .. } | Step::CorrectDrift { .. } => {
-            // arrive with the next part of the release engine; report instead of acting
+        Step::CorrectDrift { .. } => {
+            // drift correction is planned only when detection asked for it
             let message = format!("{next_step:?} is not implemented in this build");
-            return not_ready(ctx, hr, &current, reason::UPGRADE_FAILED, &message, true).await;
+            return not_ready(ctx, hr, &current, reason::DRIFT_DETECTED, &message, true).await;
         }
     };
-    record_outcome(ctx, hr, &current, &store, &release, &digest, outcome).await
+    match outcome {
+        Ok(outcome) => record_outcome(ctx, hr, &current, &store, &release, &digest, outcome).await,
+        Err(e) => {
+            let why = match &next_step {
+                Step::Uninstall { .. } => reason::UNINSTALL_FAILED,
+                _ => e.reason(),
+            };
+            not_ready(ctx, hr, &current, why, &e.to_string(), false).await
+        }
+    }
+}
+
+/// Starts an operation on a freshly recorded revision (or, for a test, on the deployed one)
+/// and carries it as far as it goes.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    ctx: &Context,
+    hr: &HelmRelease,
+    _current: &HelmReleaseStatus,
+    store: &SecretStore,
+    release: &ReleaseRef,
+    kind: OperationKind,
+    revision: i32,
+    history: Option<&[Release]>,
+) -> Result<(OperationKind, Outcome), act::ActError> {
+    // the history as stored now (a new revision was recorded, old ones may have been trimmed)
+    let reread;
+    let history = match history {
+        Some(h) => h,
+        None => {
+            reread = store.history(&release.namespace, &release.name).await?;
+            &reread
+        }
+    };
+    let op = operation_of(hr, kind, revision, history, release, false);
+    act::advance(store, &ctx.applier, &op, act::Stage::first(kind))
+        .await
+        .map(|o| (kind, o))
+}
+
+/// The operation's options from the spec.
+fn operation_of<'a>(
+    hr: &HelmRelease,
+    kind: OperationKind,
+    revision: i32,
+    history: &'a [Release],
+    release: &'a ReleaseRef,
+    deadline_passed: bool,
+) -> act::Operation<'a> {
+    let spec = &hr.spec;
+    let (wait, wait_for_jobs, disable_hooks, cleanup_on_fail) = match kind {
+        OperationKind::Install => (
+            spec.install.wait,
+            spec.install.wait_for_jobs,
+            spec.install.disable_hooks,
+            false,
+        ),
+        OperationKind::Upgrade => (
+            spec.upgrade.wait,
+            spec.upgrade.wait_for_jobs,
+            spec.upgrade.disable_hooks,
+            spec.upgrade.cleanup_on_fail,
+        ),
+        OperationKind::Rollback => (
+            spec.rollback.wait,
+            spec.upgrade.wait_for_jobs,
+            spec.rollback.disable_hooks,
+            spec.rollback.cleanup_on_fail,
+        ),
+        OperationKind::Uninstall => (false, false, spec.uninstall.disable_hooks, false),
+        OperationKind::Test => (false, false, false, false),
+    };
+    act::Operation {
+        kind,
+        release,
+        history,
+        revision,
+        wait,
+        wait_options: WaitOptions {
+            wait_for_jobs,
+            now: Some(jiff::Timestamp::now()),
+        },
+        disable_hooks,
+        cleanup_on_fail,
+        keep_history: false,
+        deadline_passed,
+    }
+}
+
+/// The stage an operation recorded in status stands at.
+fn stage_of(operation: Option<&OperationStatus>) -> act::Stage {
+    let hook = operation.and_then(|o| {
+        let h = o.hook.as_ref()?;
+        Some(act::Stage::Hooks {
+            event: act::event_name(&h.event)?,
+            index: usize::try_from(h.index).ok()?,
+            started: h.started,
+        })
+    });
+    hook.unwrap_or(act::Stage::Wait)
+}
+
+/// The HelmRelease as the API server holds it now; `None` when it cannot be read (the copy
+/// at hand is used then).
+async fn fresh_copy(ctx: &Context, hr: &HelmRelease) -> Option<HelmRelease> {
+    let api: kube::Api<HelmRelease> =
+        kube::Api::namespaced(ctx.client.clone(), &hr.namespace().unwrap_or_default());
+    match tokio::time::timeout(
+        crate::controller::API_CALL_TIMEOUT,
+        api.get_opt(&hr.name_any()),
+    )
+    .await
+    {
+        Ok(Ok(Some(fresh))) => Some(fresh),
+        _ => None,
+    }
+}
+
+/// Counts a failure of `digest` in the failure memory (attempts grow while the inputs stay).
+fn remember_failure(
+    next: &mut HelmReleaseStatus,
+    current: &HelmReleaseStatus,
+    digest: &str,
+    at: &Time,
+) {
+    let same = current
+        .remediation
+        .as_ref()
+        .and_then(|r| r.failed_config_digest.as_deref())
+        == Some(digest);
+    let attempts = if same {
+        current.remediation.as_ref().map_or(0, |r| r.attempts) + 1
+    } else {
+        1
+    };
+    next.remediation = Some(RemediationStatus {
+        failed_config_digest: Some(digest.to_owned()),
+        attempts,
+        rolled_back_revision: current
+            .remediation
+            .as_ref()
+            .filter(|_| same)
+            .and_then(|r| r.rolled_back_revision),
+        last_failure_time: Some(at.clone()),
+    });
+}
+
+/// `conditions` with the `Tested` condition taken from `tested`.
+fn merge_tested(
+    mut conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    tested: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
+) -> Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
+    conditions.retain(|c| c.type_ != conditions::TESTED);
+    conditions.extend(
+        tested
+            .iter()
+            .filter(|c| c.type_ == conditions::TESTED)
+            .cloned(),
+    );
+    conditions
+}
+
+fn set_tested(next: &mut HelmReleaseStatus, generation: Option<i64>, passed: bool, message: &str) {
+    let at = now();
+    set(
+        next,
+        conditions::TESTED,
+        if passed { status::TRUE } else { status::FALSE },
+        if passed {
+            reason::TEST_SUCCEEDED
+        } else {
+            reason::TEST_FAILED
+        },
+        message,
+        generation,
+        &at,
+    );
 }
 
 async fn record_outcome(
@@ -284,9 +502,53 @@ async fn record_outcome(
     let mut next = current.clone();
     next.observed_generation = generation;
     let action = match &outcome {
+        Outcome::Deployed { revision } if kind == OperationKind::Rollback => {
+            // the release is healthy again, but not as the spec asks: the failure memory stays,
+            // so the same inputs are not tried again beyond the retry budget
+            let memory = current.remediation.clone();
+            next = deployed_status(&next, generation, &history, &hr.spec, Some(kind));
+            next.remediation = memory;
+            let text = format!(
+                "rolled back to revision {} as revision {revision} after the upgrade failed",
+                history
+                    .iter()
+                    .find(|r| r.version == *revision)
+                    .and_then(|r| r.info.description.strip_prefix("Rollback to "))
+                    .unwrap_or("?")
+            );
+            set(
+                &mut next,
+                conditions::ROLLED_BACK,
+                status::TRUE,
+                reason::ROLLBACK_SUCCEEDED,
+                &text,
+                generation,
+                &at,
+            );
+            set(
+                &mut next,
+                conditions::READY,
+                status::FALSE,
+                reason::ROLLBACK_SUCCEEDED,
+                &text,
+                generation,
+                &at,
+            );
+            publish_event(
+                ctx,
+                hr,
+                EventType::Normal,
+                reason::ROLLBACK_SUCCEEDED,
+                "Rollback",
+                &text,
+            )
+            .await;
+            Action::requeue(Duration::from_secs(1))
+        }
         Outcome::Deployed { revision } => {
             next = deployed_status(&next, generation, &history, &hr.spec, Some(kind));
             next.last_attempted_config_digest = Some(digest.to_owned());
+            conditions::remove_condition(&mut next.conditions, conditions::ROLLED_BACK);
             let message = format!(
                 "{} of revision {revision} succeeded",
                 observe::operation_text(kind)
@@ -302,57 +564,136 @@ async fn record_outcome(
             .await;
             Action::requeue(interval(hr))
         }
-        Outcome::Waiting { revision, message } => {
+        Outcome::Waiting {
+            revision,
+            stage,
+            message,
+        } => {
             let timeout = timeout_of(hr, kind);
-            let started = current
-                .operation
-                .as_ref()
-                .filter(|o| o.revision == i64::from(*revision))
-                .map_or_else(|| at.clone(), |o| o.started.clone());
-            let deadline = Time(
-                started
-                    .0
-                    .checked_add(jiff::SignedDuration::try_from(timeout).unwrap_or_default())
-                    .unwrap_or(started.0),
+            let (phase, hook) = match stage {
+                act::Stage::Hooks {
+                    event,
+                    index,
+                    started,
+                } => (
+                    "hooks",
+                    Some(HookProgress {
+                        event: (*event).to_owned(),
+                        index: i64::try_from(*index).unwrap_or(i64::MAX),
+                        started: *started,
+                    }),
+                ),
+                _ => ("waiting", None),
+            };
+            let same_operation = current.operation.as_ref().filter(|o| {
+                o.revision == i64::from(*revision) && o.action == observe::operation_text(kind)
+            });
+            let started = same_operation.map_or_else(|| at.clone(), |o| o.started.clone());
+            // each hook and the wait get the whole timeout, as Helm gives each its own
+            let same_stage = same_operation.filter(|o| {
+                o.phase == phase
+                    && o.hook.as_ref().map(|h| (&h.event, h.index))
+                        == hook.as_ref().map(|h| (&h.event, h.index))
+            });
+            let deadline = same_stage.map_or_else(
+                || {
+                    Time(
+                        at.0.checked_add(
+                            jiff::SignedDuration::try_from(timeout).unwrap_or_default(),
+                        )
+                        .unwrap_or(at.0),
+                    )
+                },
+                |o| o.deadline.clone(),
             );
             next.operation = Some(OperationStatus {
                 action: observe::operation_text(kind).to_owned(),
                 revision: i64::from(*revision),
-                phase: "waiting".to_owned(),
+                phase: phase.to_owned(),
                 started,
                 deadline,
                 config_digest: Some(digest.to_owned()),
+                hook,
             });
+            if kind == OperationKind::Rollback {
+                let remediation = next.remediation.get_or_insert_with(Default::default);
+                remediation.rolled_back_revision = Some(i64::from(*revision) - 1);
+            }
             next = progressing_status(&next, generation, message);
             next.history = history_infos(&history, &hr.spec);
-            next.last_attempted_config_digest = Some(digest.to_owned());
+            if kind != OperationKind::Rollback && kind != OperationKind::Test {
+                next.last_attempted_config_digest = Some(digest.to_owned());
+            }
             Action::requeue(WAIT_POLL)
+        }
+        Outcome::Tested { revision } => {
+            next = deployed_status(&next, generation, &history, &hr.spec, None);
+            let text = format!("the tests of revision {revision} passed");
+            set_tested(&mut next, generation, true, &text);
+            publish_event(
+                ctx,
+                hr,
+                EventType::Normal,
+                reason::TEST_SUCCEEDED,
+                "Test",
+                &text,
+            )
+            .await;
+            Action::requeue(interval(hr))
+        }
+        Outcome::TestFailed { revision, message } => {
+            let text = format!("a test of revision {revision} failed: {message}");
+            next.operation = None;
+            set_tested(&mut next, generation, false, &text);
+            publish_event(
+                ctx,
+                hr,
+                EventType::Warning,
+                reason::TEST_FAILED,
+                "Test",
+                &text,
+            )
+            .await;
+            if hr.spec.test.ignore_failures {
+                let tested = next.conditions.clone();
+                next = deployed_status(&next, generation, &history, &hr.spec, None);
+                next.conditions = merge_tested(next.conditions, &tested);
+            } else {
+                remember_failure(&mut next, current, digest, &at);
+                set(
+                    &mut next,
+                    conditions::READY,
+                    status::FALSE,
+                    reason::TEST_FAILED,
+                    &text,
+                    generation,
+                    &at,
+                );
+                conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
+            }
+            next.history = history_infos(&history, &hr.spec);
+            Action::requeue(Duration::from_secs(1))
         }
         Outcome::Failed {
             revision,
             reason: why,
             message,
         } => {
-            let same = current
-                .remediation
-                .as_ref()
-                .and_then(|r| r.failed_config_digest.as_deref())
-                == Some(digest);
-            let attempts = if same {
-                current.remediation.as_ref().map_or(0, |r| r.attempts) + 1
-            } else {
-                1
-            };
             next.operation = None;
-            next.remediation = Some(RemediationStatus {
-                failed_config_digest: Some(digest.to_owned()),
-                attempts,
-                rolled_back_revision: current
-                    .remediation
-                    .as_ref()
-                    .and_then(|r| r.rolled_back_revision),
-                last_failure_time: Some(at.clone()),
-            });
+            if kind == OperationKind::Rollback {
+                // a failed rollback is not retried: the failure memory keeps the failed inputs
+                set(
+                    &mut next,
+                    conditions::ROLLED_BACK,
+                    status::FALSE,
+                    why,
+                    message,
+                    generation,
+                    &at,
+                );
+            } else {
+                remember_failure(&mut next, current, digest, &at);
+            }
             let text = format!("revision {revision}: {message}");
             set(
                 &mut next,
@@ -375,7 +716,17 @@ async fn record_outcome(
             conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
             next.history = history_infos(&history, &hr.spec);
             publish_event(ctx, hr, EventType::Warning, why, "Release", &text).await;
-            Action::requeue(Duration::from_secs(5))
+            if kind == OperationKind::Uninstall {
+                // the finalizer stays; the uninstall is tried again with backoff
+                let key = format!(
+                    "HelmRelease/{}/{}",
+                    hr.namespace().unwrap_or_default(),
+                    hr.name_any()
+                );
+                Action::requeue(ctx.retries.failed(&key, interval(hr)))
+            } else {
+                Action::requeue(Duration::from_secs(5))
+            }
         }
         Outcome::MarkedFailed { revision } => {
             next.operation = None;
@@ -485,6 +836,26 @@ fn record_metrics(
             }
         }
         _ => {}
+    }
+    if kind == OperationKind::Rollback
+        && let Some(r) = after.history.first()
+    {
+        let result = match outcome {
+            Outcome::Deployed { .. } => Some("success"),
+            Outcome::Failed { .. } => Some("failure"),
+            _ => None,
+        };
+        if let Some(result) = result {
+            m.add(
+                catalog::RELEASE_ROLLBACKS,
+                1,
+                &[
+                    ("namespace", &r.namespace),
+                    ("release", &r.name),
+                    ("status", result),
+                ],
+            );
+        }
     }
     let old = info_labels(before);
     let new = info_labels(after);

@@ -5,6 +5,7 @@
 pub mod act;
 pub mod chart;
 pub mod engine;
+pub mod hooks;
 pub mod observe;
 pub mod plan;
 pub mod record;

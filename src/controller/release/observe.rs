@@ -196,6 +196,46 @@ pub fn observation(
         failure,
         test_due,
         drift_to_correct: false,
+        test_failed: false,
+    }
+}
+
+/// What the records say of the chart's tests (`spec.test`) on the newest revision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TestResults {
+    /// Tests are enabled and a test hook of the deployed revision has not run.
+    pub due: bool,
+    /// A test hook failed and failures are not ignored.
+    pub failed: bool,
+    /// Every test hook of this deployed revision passed.
+    pub passed_for: Option<i32>,
+}
+
+/// Reads the test results Helm keeps in the newest record's hooks (`last_run`). Pure.
+pub fn test_results(records: &[Release], test: &crate::api::release::TestOptions) -> TestResults {
+    use crate::cluster::storage::{HookEvent, HookPhase, Status};
+    let Some(newest) = records.last().filter(|r| r.info.status == Status::Deployed) else {
+        return TestResults::default();
+    };
+    if !test.enable {
+        return TestResults::default();
+    }
+    let tests: Vec<_> = newest
+        .hooks
+        .iter()
+        .filter(|h| h.events.contains(&HookEvent::Test))
+        .collect();
+    if tests.is_empty() {
+        return TestResults::default();
+    }
+    let phase = |p: HookPhase| tests.iter().any(|h| h.last_run.phase == p);
+    TestResults {
+        due: phase(HookPhase::NotRun),
+        failed: !test.ignore_failures && phase(HookPhase::Failed),
+        passed_for: tests
+            .iter()
+            .all(|h| h.last_run.phase == HookPhase::Succeeded)
+            .then_some(newest.version),
     }
 }
 

@@ -155,6 +155,8 @@ pub struct Observation {
     pub test_due: bool,
     /// Drift was found and the mode says to correct it.
     pub drift_to_correct: bool,
+    /// A test of the newest deployed revision failed and failures are not ignored.
+    pub test_failed: bool,
 }
 
 /// The one thing to do now.
@@ -246,7 +248,15 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
             message: format!("the release is managed by HelmRelease {owner}"),
         };
     }
-    // 3
+    // 3 (an uninstall this HelmRelease started and did not finish is simply carried on)
+    if obs.deleting
+        && let Some(record) = live.filter(|r| r.status == RecordStatus::Uninstalling)
+    {
+        let _ = record;
+        return Step::Uninstall {
+            why: UninstallReason::Deletion,
+        };
+    }
     if let Some(record) = live.filter(|r| r.status.is_pending()) {
         return if record.age >= policy.timeout {
             Step::MarkFailed {
@@ -310,7 +320,10 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
             // 6
             RecordStatus::Deployed => {
                 if record.digest.as_deref() == Some(obs.desired.as_str()) {
-                    if obs.drift_to_correct {
+                    if obs.test_failed {
+                        // a failed test is remediated like a failed upgrade or install
+                        plan_failed(obs, policy, record, retry_gate)
+                    } else if obs.drift_to_correct {
                         Step::CorrectDrift {
                             revision: record.revision,
                         }
@@ -431,6 +444,7 @@ mod tests {
             failure: FailureMemory::default(),
             test_due: false,
             drift_to_correct: false,
+            test_failed: false,
         }
     }
 
@@ -497,6 +511,42 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_failed_test_is_remediated_like_a_failed_upgrade() {
+        let mut obs = observe(vec![
+            record(3, S::Deployed, "want"),
+            record(2, S::Superseded, "prev"),
+        ]);
+        obs.test_failed = true;
+        obs.test_due = true;
+        assert_eq!(plan(&obs, &policy()), Step::Rollback { to: 2 });
+        // tried once for this revision: not again
+        obs.failure = FailureMemory {
+            digest: Some("want".into()),
+            attempts: 1,
+            rolled_back_revision: Some(3),
+            backoff_elapsed: true,
+        };
+        assert!(matches!(plan(&obs, &policy()), Step::Stall { .. }));
+        // a deleted HelmRelease still uninstalls
+        obs.deleting = true;
+        assert!(matches!(plan(&obs, &policy()), Step::Uninstall { .. }));
+    }
+
+    #[test]
+    fn an_unfinished_uninstall_is_carried_on_when_the_object_is_deleted() {
+        let mut obs = observe(vec![record(2, S::Uninstalling, "want")]);
+        obs.deleting = true;
+        assert_eq!(
+            plan(&obs, &policy()),
+            Step::Uninstall {
+                why: UninstallReason::Deletion
+            }
+        );
+        obs.deleting = false;
+        assert!(matches!(plan(&obs, &policy()), Step::Wait { .. }));
     }
 
     #[test]
@@ -714,32 +764,35 @@ mod tests {
                                 for rollback in [false, true] {
                                     for in_flight in [false, true] {
                                         for old in [false, true] {
-                                            cases += 1;
-                                            let mut records = vec![record(2, newest, digest)];
-                                            if old {
-                                                records[0].age = 10 * MINUTE;
+                                            for test_failed in [false, true] {
+                                                cases += 1;
+                                                let mut records = vec![record(2, newest, digest)];
+                                                if old {
+                                                    records[0].age = 10 * MINUTE;
+                                                }
+                                                if let Some(p) = previous {
+                                                    records.push(record(1, p, "prev"));
+                                                }
+                                                let mut obs = observe(records);
+                                                obs.deleting = deleting;
+                                                obs.test_failed = test_failed;
+                                                obs.failure = FailureMemory {
+                                                    digest: failed_digest.map(str::to_owned),
+                                                    attempts,
+                                                    rolled_back_revision: None,
+                                                    backoff_elapsed: true,
+                                                };
+                                                if in_flight {
+                                                    obs.in_flight = Some(InFlight {
+                                                        kind: OperationKind::Upgrade,
+                                                        revision: 2,
+                                                    });
+                                                }
+                                                let mut p = policy();
+                                                p.rollback = rollback;
+                                                let step = plan(&obs, &p);
+                                                check_invariants(&obs, &p, &step);
                                             }
-                                            if let Some(p) = previous {
-                                                records.push(record(1, p, "prev"));
-                                            }
-                                            let mut obs = observe(records);
-                                            obs.deleting = deleting;
-                                            obs.failure = FailureMemory {
-                                                digest: failed_digest.map(str::to_owned),
-                                                attempts,
-                                                rolled_back_revision: None,
-                                                backoff_elapsed: true,
-                                            };
-                                            if in_flight {
-                                                obs.in_flight = Some(InFlight {
-                                                    kind: OperationKind::Upgrade,
-                                                    revision: 2,
-                                                });
-                                            }
-                                            let mut p = policy();
-                                            p.rollback = rollback;
-                                            let step = plan(&obs, &p);
-                                            check_invariants(&obs, &p, &step);
                                         }
                                     }
                                 }
@@ -749,20 +802,28 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 9 * 3 * 2 * 2 * 3 * 2 * 2 * 2 * 2);
+        assert_eq!(cases, 9 * 3 * 2 * 2 * 3 * 2 * 2 * 2 * 2 * 2);
     }
 
     fn check_invariants(obs: &Observation, p: &Policy, step: &Step) {
         let newest = &obs.records[0];
         let context = format!("{obs:?} -> {step:?}");
+        // a failed test is never left as it is, nor tested again in place
+        if obs.test_failed && newest.status == S::Deployed && !obs.deleting {
+            assert!(!matches!(step, Step::Idle | Step::Test { .. }), "{context}");
+        }
         // never two operations on one revision: a pending newest record is only continued,
         // waited for or marked failed
         if newest.status.is_pending() {
+            let resumed_uninstall = obs.deleting
+                && newest.status == S::Uninstalling
+                && matches!(step, Step::Uninstall { .. });
             assert!(
-                matches!(
-                    step,
-                    Step::Continue(_) | Step::Wait { .. } | Step::MarkFailed { .. }
-                ),
+                resumed_uninstall
+                    || matches!(
+                        step,
+                        Step::Continue(_) | Step::Wait { .. } | Step::MarkFailed { .. }
+                    ),
                 "{context}"
             );
         }
@@ -798,6 +859,7 @@ mod tests {
             && newest.digest.as_deref() == Some(obs.desired.as_str())
             && !obs.deleting
             && obs.in_flight.is_none()
+            && !obs.test_failed
         {
             assert!(
                 matches!(

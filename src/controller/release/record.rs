@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::observe::{LABEL_DIGEST, LABEL_OWNER_NAME, LABEL_OWNER_NAMESPACE};
+use super::plan::OperationKind;
 use crate::cluster::storage::{
     APPLY_METHOD_SERVER_SIDE, ChartRecord, GoTime, HookRecord, Release, Status,
 };
@@ -98,9 +99,27 @@ pub fn with_status(
     next
 }
 
-/// Helm's description of a failed install or upgrade: `Release "<name>" failed: <why>`.
-pub fn failed_description(name: &str, why: &str) -> String {
-    format!("Release {name:?} failed: {why}")
+/// Helm's description of a failed operation's revision: `Release "<name>" failed: <why>` for an
+/// install, `Upgrade "<name>" failed: <why>` and `Rollback "<name>" failed: <why>` for the others.
+pub fn failure_description(kind: OperationKind, name: &str, why: &str) -> String {
+    let what = match kind {
+        OperationKind::Upgrade => "Upgrade",
+        OperationKind::Rollback => "Rollback",
+        _ => "Release",
+    };
+    format!("{what} {name:?} failed: {why}")
+}
+
+/// The record of a rollback to `target` as revision `revision`: the target's chart, values,
+/// manifest, hooks and labels, `pending-rollback`, described `Rollback to <target>`. Pure.
+pub fn rollback_revision(target: &Release, revision: i32, now: jiff::Timestamp) -> Release {
+    let mut record = target.clone();
+    record.version = revision;
+    record.info.status = Status::PendingRollback;
+    record.info.description = format!("Rollback to {}", target.version);
+    record.info.last_deployed = GoTime::utc(now);
+    record.info.deleted = GoTime::zero();
+    record
 }
 
 #[cfg(test)]
@@ -195,8 +214,44 @@ mod tests {
         let done = with_status(&upgrade, Status::Deployed, "Upgrade complete", now);
         assert_eq!(done.info.status, Status::Deployed);
         assert_eq!(
-            failed_description("web", "timed out"),
+            failure_description(OperationKind::Install, "web", "timed out"),
             "Release \"web\" failed: timed out"
         );
+        // the words real Helm v4.2.3 wrote for a failed upgrade
+        assert_eq!(
+            failure_description(OperationKind::Upgrade, "r", "pre-upgrade hooks failed: x"),
+            "Upgrade \"r\" failed: pre-upgrade hooks failed: x"
+        );
+    }
+
+    #[test]
+    fn a_rollback_copies_its_target_as_a_new_pending_revision() {
+        let installed = installed();
+        let now: jiff::Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
+        let provenance = Provenance {
+            owner_namespace: "team",
+            owner_name: "web-hr",
+            digest: "abcd",
+        };
+        let mut target = new_revision(
+            "web",
+            "team",
+            1,
+            &installed,
+            &Map::new(),
+            &provenance,
+            now,
+            None,
+        );
+        target.info.status = Status::Superseded;
+        let later: jiff::Timestamp = "2026-01-03T00:00:00Z".parse().unwrap();
+        let r = rollback_revision(&target, 4, later);
+        assert_eq!(r.version, 4);
+        assert_eq!(r.info.status, Status::PendingRollback);
+        assert_eq!(r.info.description, "Rollback to 1");
+        assert_eq!(r.manifest, target.manifest);
+        assert_eq!(r.labels, target.labels);
+        assert_eq!(r.info.first_deployed, target.info.first_deployed);
+        assert_eq!(r.info.last_deployed, GoTime::utc(later));
     }
 }
