@@ -501,11 +501,7 @@ pub async fn advance<S: ReleaseStore>(
                     continue;
                 }
                 if !summary.failed.is_empty() || deadline_passed {
-                    let message = if summary.failed.is_empty() {
-                        format!("context deadline exceeded: {}", summary.message())
-                    } else {
-                        summary.message()
-                    };
+                    let message = wait_failure(&summary);
                     return fail(store, applier, op, &record, message, deadline_passed).await;
                 }
                 return Ok(Outcome::Waiting {
@@ -708,6 +704,36 @@ async fn wait_summary(
         results.push((reference, state));
     }
     summarize(results)
+}
+
+/// Helm v4's words for a failed wait: each failed object (or, at the deadline, each one still
+/// in progress) as `resource Kind/namespace/name not ready. status: S, message: M`, one per
+/// line, and `context deadline exceeded` when the time ran out.
+fn wait_failure(summary: &crate::cluster::readiness::Summary) -> String {
+    let line = |(r, m): &(ObjectRef, String), status: &str| {
+        let at = if r.namespace.is_empty() {
+            format!("{}/{}", r.kind, r.name)
+        } else {
+            format!("{}/{}/{}", r.kind, r.namespace, r.name)
+        };
+        format!("resource {at} not ready. status: {status}, message: {m}")
+    };
+    if summary.failed.is_empty() {
+        let mut lines: Vec<String> = summary
+            .in_progress
+            .iter()
+            .map(|o| line(o, "InProgress"))
+            .collect();
+        lines.push("context deadline exceeded".to_owned());
+        lines.join("\n")
+    } else {
+        summary
+            .failed
+            .iter()
+            .map(|o| line(o, "Failed"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 /// The operation is done: the record's final status, as Helm writes it.
