@@ -717,6 +717,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         shutdown_rx.clone(),
         controller::repository::reconcile,
         Duration::from_secs(30),
+        controller::Triggers {
+            observe: |ctx, repo| ctx.wakes.observe_repository(repo),
+            wakes: None,
+        },
     ));
     let releases = tokio::spawn(controller::run_kind::<HelmRelease, _, _>(
         Arc::clone(&ctx),
@@ -728,6 +732,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         shutdown_rx.clone(),
         controller::release::reconcile,
         Duration::from_secs(30),
+        controller::Triggers {
+            observe: |ctx, hr| ctx.wakes.observe_release(hr),
+            wakes: Some(|ctx| futures::StreamExt::boxed(ctx.wakes.subscribe())),
+        },
     ));
 
     termination_signal().await;

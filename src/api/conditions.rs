@@ -55,6 +55,8 @@ pub mod reason {
     pub const SUCCEEDED: &str = "Succeeded";
     /// A release listed in `dependsOn` is not Ready.
     pub const DEPENDENCY_NOT_READY: &str = "DependencyNotReady";
+    /// The releases in `dependsOn` depend on each other in a cycle.
+    pub const DEPENDENCY_CYCLE: &str = "DependencyCycle";
     /// The repository rejected the credentials.
     pub const AUTHENTICATION_FAILED: &str = "AuthenticationFailed";
     /// The repository index could not be fetched.

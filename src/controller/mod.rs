@@ -8,18 +8,20 @@
 pub mod backoff;
 pub mod release;
 pub mod repository;
+pub mod wakes;
 
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Config as ControllerConfig};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::{Controller, WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -49,6 +51,8 @@ pub struct Context {
     pub options: ControllerOptions,
     /// Applies release objects (with a discovery cache).
     pub applier: crate::cluster::apply::Applier,
+    /// Who wakes whom (dependencies, repositories).
+    pub wakes: wakes::Wakes,
 }
 
 /// The operator settings the reconcilers apply.
@@ -93,6 +97,7 @@ impl Context {
             sources,
             retries: backoff::Retries::default(),
             options,
+            wakes: wakes::Wakes::default(),
         }
     }
 }
@@ -474,6 +479,14 @@ pub struct ControllerSpec {
     pub concurrency: u16,
 }
 
+/// What besides its own watch drives one kind's controllers.
+pub struct Triggers<K: Resource> {
+    /// Sees every object the watch delivers, after the cache has it.
+    pub observe: fn(&Context, &K),
+    /// Extra reconcile requests (one stream per controller).
+    pub wakes: Option<fn(&Context) -> futures::stream::BoxStream<'static, ObjectRef<K>>>,
+}
+
 /// Builds one kind's controllers and returns the future that runs them until shutdown. The
 /// readiness checks (one per watched scope, passing once its cache has synced) are registered
 /// before this returns, so `/readyz` can never pass before they exist.
@@ -484,6 +497,7 @@ pub fn run_kind<K, R, Fut>(
     shutdown: watch::Receiver<bool>,
     reconcile: R,
     retry_after: Duration,
+    triggers: Triggers<K>,
 ) -> impl Future<Output = ()> + Send + 'static
 where
     K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
@@ -508,11 +522,21 @@ where
     let mut runs = Vec::new();
     for (scope, api) in apis {
         let check = readiness.register(format!("cache:{kind}:{scope}"));
-        let controller = Controller::new(api, watcher::Config::default().any_semantic())
+        let (store, writer) = kube::runtime::reflector::store();
+        let observing = Arc::clone(&ctx);
+        let observe = triggers.observe;
+        let objects = kube::runtime::watcher(api, watcher::Config::default().any_semantic())
+            .default_backoff()
+            .reflect(writer)
+            .applied_objects()
+            .inspect_ok(move |obj| observe(&observing, obj));
+        let mut controller = Controller::for_stream(objects, store.clone())
             .with_config(ControllerConfig::default().concurrency(spec.concurrency))
             .reconcile_all_on(assignment_changes(ctx.shards.changes()))
             .graceful_shutdown_on(shutdown_signal(shutdown.clone()));
-        let store = controller.store();
+        if let Some(wakes) = triggers.wakes {
+            controller = controller.reconcile_on(wakes(&ctx));
+        }
         let synced = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let synced_flag = Arc::clone(&synced);
         tokio::spawn(async move {

@@ -4,6 +4,7 @@
 
 pub mod act;
 pub mod chart;
+pub mod dependencies;
 pub mod engine;
 pub mod hooks;
 pub mod observe;
@@ -83,6 +84,40 @@ pub fn unresolved_status(
     next
 }
 
+/// The status while `dependsOn` blocks: `Ready=False` with the reason, `Stalled` for a cycle.
+/// Pure.
+pub fn blocked_status(
+    current: Option<&HelmReleaseStatus>,
+    generation: Option<i64>,
+    blocked: &dependencies::Blocked,
+    at: &Time,
+) -> HelmReleaseStatus {
+    use crate::api::conditions::{self, ConditionUpdate, status};
+    let mut next = current.cloned().unwrap_or_default();
+    next.observed_generation = generation;
+    let message = crate::controller::condition_message(&blocked.message);
+    let ready = ConditionUpdate {
+        type_: conditions::READY,
+        status: status::FALSE,
+        reason: blocked.reason,
+        message: message.clone(),
+    };
+    conditions::set_condition(&mut next.conditions, ready, generation, at);
+    if blocked.stalled {
+        let stalled = ConditionUpdate {
+            type_: conditions::STALLED,
+            status: status::TRUE,
+            reason: blocked.reason,
+            message,
+        };
+        conditions::set_condition(&mut next.conditions, stalled, generation, at);
+    } else {
+        conditions::remove_condition(&mut next.conditions, conditions::STALLED);
+    }
+    conditions::remove_condition(&mut next.conditions, conditions::RECONCILING);
+    next
+}
+
 async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, ReconcileError> {
     let namespace = hr
         .namespace()
@@ -117,6 +152,27 @@ async fn reconcile_inner(hr: &HelmRelease, ctx: &Context) -> Result<Action, Reco
         return Ok(Action::await_change());
     }
     let interval = parse_duration(&hr.spec.interval).unwrap_or(Duration::from_secs(600));
+    if let Err(blocked) = dependencies::check(ctx, hr).await {
+        let next = blocked_status(current, hr.metadata.generation, &blocked, &now());
+        let shown = current
+            .and_then(|s| {
+                crate::api::conditions::find_condition(&s.conditions, crate::api::conditions::READY)
+            })
+            .map(|c| (c.reason.clone(), c.message.clone()));
+        if current != Some(&next) && apply_status(ctx, hr, &next).await? {
+            let message = crate::controller::condition_message(&blocked.message);
+            if shown != Some((blocked.reason.to_owned(), message.clone())) {
+                let kind = if blocked.stalled {
+                    EventType::Warning
+                } else {
+                    EventType::Normal
+                };
+                publish_event(ctx, hr, kind, blocked.reason, "Dependencies", &message).await;
+            }
+        }
+        // woken by the dependencies' status changes; the interval is only a safety net
+        return Ok(Action::requeue(interval));
+    }
     let key = format!("HelmRelease/{namespace}/{}", hr.name_any());
     let problem = match chart::resolve(ctx, hr).await {
         Ok(resolved) => {
