@@ -2,8 +2,9 @@
 //! rendered manifest read into objects (`kube.Client.Build`), each object's API resource found
 //! through discovery, the release namespace given to namespaced objects that name none, Helm's
 //! ownership metadata stamped on every object, the ownership check before an existing object is
-//! taken over, the apply itself under the operator's field manager, and the reads and deletes
-//! the release engine needs afterwards (readiness, pruning, uninstall).
+//! taken over, the apply itself under the operator's field manager (and its dry run, which drift
+//! detection compares with the cluster), and the reads and deletes the release engine needs
+//! afterwards (readiness, pruning, uninstall).
 //!
 //! # What matches Helm, and how it was established
 //!
@@ -808,6 +809,14 @@ impl Applier {
         }
     }
 
+    /// Forgets what was discovered of one group version (`apps/v1`), so the next lookup of its
+    /// kinds asks the server: a 404 for an object may mean its kind is no longer served.
+    pub fn forget_api_version(&self, api_version: &str) {
+        if let Ok(mut cache) = self.discovery.write() {
+            cache.remove(api_version);
+        }
+    }
+
     fn cached(&self, api_version: &str, kind: &str) -> Option<ResourceType> {
         let cache = self.discovery.read().ok()?;
         cache.get(api_version)?.get(kind).cloned()
@@ -1019,10 +1028,32 @@ impl Applier {
     /// # Errors
     /// The server's refusal (its message alone, as Helm shows it) or a timeout.
     pub async fn apply_resource(&self, resource: &Resource) -> Result<Value, ApplyError> {
+        self.server_side_apply(resource, false).await
+    }
+
+    /// [`Applier::apply_resource`] with `dryRun=All`: the object as the server would hold it
+    /// after the apply (admission, defaulting and field ownership included), nothing written.
+    /// The answer carries no `metadata.resourceVersion` when the object does not exist (the
+    /// apply would create it).
+    ///
+    /// # Errors
+    /// As [`Applier::apply_resource`].
+    pub async fn dry_run_resource(&self, resource: &Resource) -> Result<Value, ApplyError> {
+        self.server_side_apply(resource, true).await
+    }
+
+    async fn server_side_apply(
+        &self,
+        resource: &Resource,
+        dry_run: bool,
+    ) -> Result<Value, ApplyError> {
         let key = &resource.key;
-        let params = PatchParams::apply(FIELD_MANAGER)
+        let mut params = PatchParams::apply(FIELD_MANAGER)
             .force()
             .validation(ValidationDirective::Strict);
+        if dry_run {
+            params = params.dry_run();
+        }
         let req = Self::object_url(&resource.resource_type, key)?
             .patch(&key.name, &params, &Patch::Apply(&resource.object))
             .map_err(request_error)?;

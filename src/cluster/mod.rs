@@ -3,6 +3,8 @@
 //! creates, and server-side apply of a release's objects with Helm's ownership rules.
 
 pub mod apply;
+pub mod drift;
+pub mod lookup;
 pub mod readiness;
 pub mod records;
 pub mod storage;
