@@ -5,7 +5,7 @@
 //! Helm's order with their delete policies, post-install hooks, Helm tests, a failed upgrade
 //! rolled back automatically, a failed pre-upgrade hook rolled back with Helm's wording, a failed
 //! test remediated, resources dropped between revisions, `cleanupOnFail` without rollback,
-//! uninstall with its pre-delete hook.
+//! uninstall with its pre-delete hook, and a template's `lookup` reading the live cluster.
 
 mod common;
 
@@ -59,6 +59,13 @@ metadata:
   name: {{ .Release.Name }}-config
 data:
   note: {{ .Values.note | quote }}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-seen
+data:
+  previous: {{ dig "data" "note" "none" (lookup "v1" "ConfigMap" .Release.Namespace (printf "%s-config" .Release.Name)) | quote }}
 {{- if .Values.legacy }}
 ---
 apiVersion: v1
@@ -289,7 +296,7 @@ fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
         "hr.yaml",
         &release_yaml("life", spec, "    note: one\n"),
     );
-    eventually("the tests of revision 1 to pass", LIMIT, || {
+    until(&dir, kc, "hr/life", "the tests of revision 1 to pass", || {
         condition(&dir, kc, "hr/life", "Tested").filter(|c| c["status"] == "True")
     });
     let ready = condition(&dir, kc, "hr/life", "Ready").unwrap();
@@ -330,6 +337,11 @@ fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
             .is_null()
     );
     assert!(first[0].manifest.contains("life-legacy"));
+    // the render's lookup read the live cluster: nothing there at install
+    assert_eq!(
+        object(&dir, kc, "configmap/life-seen")["data"]["previous"],
+        "none"
+    );
     assert!(!first[0].manifest.contains("life-migrate"));
 
     // an upgrade whose Deployment fails its wait is rolled back to revision 1; the objects it
@@ -417,6 +429,11 @@ fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
         (r.len() == 4 && r[3].info.status == Status::Deployed && tested).then_some(())
     });
     assert!(!exists(&dir, kc, "configmap/life-legacy"));
+    // ... and at this upgrade, the note the rollback restored
+    assert_eq!(
+        object(&dir, kc, "configmap/life-seen")["data"]["previous"],
+        "one"
+    );
     assert_eq!(
         object(&dir, kc, "configmap/life-announce")["data"]["note"],
         "three"

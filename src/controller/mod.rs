@@ -274,10 +274,29 @@ pub async fn announce_validation<K>(
     }
 }
 
-/// A failure's message as a condition shows it: its first line (a YAML error goes on with a
-/// quote of the document, which belongs in the log), at most 1,024 bytes.
+/// A failure's message as a condition shows it, on one line of at most 1,024 bytes: its first
+/// line (a YAML error goes on with a quote of the document, which belongs in the log), except
+/// that Helm v4's template errors (a location line, then what failed) keep both, and Helm's
+/// wait failures (one line per object) keep every object.
 pub fn condition_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or_default().trim_end();
+    let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    let is_location = !first.contains(' ')
+        && first
+            .rsplit(':')
+            .next()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if is_location && let Some(what) = lines.next() {
+        return truncate_note(&format!("{first}: {what}"));
+    }
+    if first.starts_with("resource ") {
+        let rest: Vec<&str> = lines
+            .filter(|l| l.starts_with("resource ") || *l == "context deadline exceeded")
+            .collect();
+        if !rest.is_empty() {
+            return truncate_note(&format!("{first}; {}", rest.join("; ")));
+        }
+    }
     truncate_note(first)
 }
 
@@ -589,4 +608,28 @@ where
         });
     }
     futures::future::join_all(runs).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::condition_message;
+
+    #[test]
+    fn a_condition_keeps_helms_template_error_and_every_object_of_a_failed_wait() {
+        let template = "c/templates/t.yaml:13:94\n  executing \"c/templates/t.yaml\" at <.data.note>: nil pointer evaluating interface {}.note";
+        assert_eq!(
+            condition_message(template),
+            "c/templates/t.yaml:13:94: executing \"c/templates/t.yaml\" at <.data.note>: nil pointer evaluating interface {}.note"
+        );
+        let wait = "resource Deployment/a/b not ready. status: Failed, message: x\nresource Job/a/c not ready. status: Failed, message: y";
+        assert_eq!(
+            condition_message(wait),
+            "resource Deployment/a/b not ready. status: Failed, message: x; resource Job/a/c not ready. status: Failed, message: y"
+        );
+        // a YAML error's quote of the document stays out
+        assert_eq!(
+            condition_message("error converting YAML to JSON: line 3\n  password: hunter2"),
+            "error converting YAML to JSON: line 3"
+        );
+    }
 }

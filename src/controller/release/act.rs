@@ -214,6 +214,8 @@ pub struct Deploy<'a> {
     pub install_crds: bool,
     /// Revisions kept (`spec.maxHistory`; 0 keeps all).
     pub max_history: usize,
+    /// The client templates' `lookup` reads the cluster with (read-only).
+    pub lookup_client: kube::Client,
 }
 
 /// Renders and records a new revision (an install when no revision is deployed, else an
@@ -242,9 +244,13 @@ pub async fn begin_deploy<S: ReleaseStore>(
     let chart = Arc::clone(d.chart);
     let values = d.values.clone();
     let capabilities = d.capabilities.clone();
-    // rendering is CPU-bound: off the async workers
+    let runtime = tokio::runtime::Handle::current();
+    let client = d.lookup_client.clone();
+    // rendering is CPU-bound (and a lookup blocks its thread): off the async workers
     let installed = tokio::task::spawn_blocking(move || {
-        let options = InstallOptions::offline(&info, &capabilities);
+        let lookup = crate::cluster::lookup::ClusterLookup::new(client, runtime);
+        let mut options = InstallOptions::offline(&info, &capabilities);
+        options.lookup = Some(&lookup);
         render_install(&chart, &values, options)
     })
     .await

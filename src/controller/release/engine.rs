@@ -151,6 +151,7 @@ pub async fn step(
                 },
                 install_crds: !hr.spec.install.skip_crds,
                 max_history: usize::try_from(hr.spec.effective_max_history()).unwrap_or(0),
+                lookup_client: ctx.client.clone(),
             };
             let kind = if is_install {
                 OperationKind::Install
