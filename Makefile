@@ -7,7 +7,7 @@ NAMESPACE ?= ketches
 VENV ?= .venv
 CONFIG ?= config/helm-operator.yaml
 
-.PHONY: help build release test bench run install uninstall deploy undeploy docker-build crds docs manifests lint fmt clean
+.PHONY: help build release test bench demo run install uninstall deploy undeploy docker-build crds docs manifests lint fmt clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ test: ## Install what the tests need (when missing) and run every test, lint inc
 
 bench: ## Run the benchmarks; each prints its ratio to the anchor measured in the same run
 	cargo bench --locked
+
+demo: ## Try it without a cluster: API emulator, local chart repository and operator, until Ctrl-C (CARGO_PROFILE=release for a release build)
+	./scripts/demo.sh
 
 run: install ## Install the CRDs and run the operator against the current kubeconfig
 	cargo run --locked -- run --config $(CONFIG) --log-format text

@@ -90,18 +90,19 @@ fn release(name: &str) -> HelmRelease {
 
 #[test]
 fn every_example_file_deserializes_without_dropping_a_field() {
-    let dir = common::repo_root().join("examples");
     let mut ours = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            let docs = common::yaml_documents(&common::read(&path));
-            assert!(!docs.is_empty(), "{} is empty", path.display());
-            ours += docs.iter().filter_map(parse_ours).count();
+    for dir in ["examples", "examples/demo"] {
+        for entry in std::fs::read_dir(common::repo_root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let docs = common::yaml_documents(&common::read(&path));
+                assert!(!docs.is_empty(), "{} is empty", path.display());
+                ours += docs.iter().filter_map(parse_ours).count();
+            }
         }
     }
     assert!(
-        ours >= 19,
+        ours >= 23,
         "expected every seed scenario in examples/, found {ours} objects"
     );
 }

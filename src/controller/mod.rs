@@ -503,8 +503,11 @@ pub struct Triggers<K: Resource> {
     /// Sees every object the watch delivers, after the cache has it.
     pub observe: fn(&Context, &K),
     /// Extra reconcile requests (one stream per controller).
-    pub wakes: Option<fn(&Context) -> futures::stream::BoxStream<'static, ObjectRef<K>>>,
+    pub wakes: Option<WakeStream<K>>,
 }
+
+/// Makes a stream of extra reconcile requests for one controller.
+pub type WakeStream<K> = fn(&Context) -> futures::stream::BoxStream<'static, ObjectRef<K>>;
 
 /// Builds one kind's controllers and returns the future that runs them until shutdown. The
 /// readiness checks (one per watched scope, passing once its cache has synced) are registered
