@@ -130,7 +130,7 @@ pub fn step(store: &mut Store, first_seen: &mut HashMap<(String, i64), Instant>,
         let Some(t) = find(store, "apps", resource) else {
             continue;
         };
-        for (ns, obj) in store.all_of(&t) {
+        for (ns, obj) in store.some_of(&t, |o| o["status"] != status_of(o, fails(o))) {
             if obj["metadata"]["ownerReferences"]
                 .as_array()
                 .is_some_and(|o| o.iter().any(|r| r["kind"] == "Deployment"))
@@ -190,7 +190,14 @@ fn deployments(
     ) else {
         return;
     };
-    for (ns, d) in store.all_of(&deploy_t) {
+    let converged = |d: &Value| {
+        let n = replicas(d);
+        d["status"]["observedGeneration"] == d["metadata"]["generation"]
+            && d["status"]["replicas"].as_i64() == Some(n)
+            && d["status"]["readyReplicas"].as_i64() == Some(if fails(d) { 0 } else { n })
+            && !d["metadata"]["deletionTimestamp"].is_string()
+    };
+    for (ns, d) in store.some_of(&deploy_t, |d| !converged(d)) {
         if d["metadata"]["deletionTimestamp"].is_string() || !due(first_seen, &d, delay) {
             continue;
         }
@@ -240,7 +247,13 @@ fn deployments(
             set_status_if_changed(store, &rs_t, &ns, &rs, status);
         }
         // older ReplicaSets of this Deployment scale to zero
-        for (rs_ns, rs) in store.all_of(&rs_t) {
+        let uid = d["metadata"]["uid"].clone();
+        for (rs_ns, rs) in store.some_of(&rs_t, |rs| {
+            rs["spec"]["replicas"] != json!(0)
+                && rs["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|r| r["uid"] == uid))
+        }) {
             let owned = rs["metadata"]["ownerReferences"]
                 .as_array()
                 .is_some_and(|o| o.iter().any(|r| r["uid"] == d["metadata"]["uid"]));
@@ -325,7 +338,11 @@ fn jobs(store: &mut Store, first_seen: &mut HashMap<(String, i64), Instant>, del
     let Some(t) = find(store, "batch", "jobs") else {
         return;
     };
-    for (ns, job) in store.all_of(&t) {
+    for (ns, job) in store.some_of(&t, |j| {
+        j["status"]["conditions"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    }) {
         if job["status"]["conditions"]
             .as_array()
             .is_some_and(|c| !c.is_empty())
@@ -362,7 +379,7 @@ fn simple(store: &mut Store, first_seen: &mut HashMap<(String, i64), Instant>, d
         }
     }
     if let Some(t) = find(store, "", "services") {
-        for (ns, svc) in store.all_of(&t) {
+        for (ns, svc) in store.some_of(&t, |s| s["spec"]["type"] == "LoadBalancer") {
             if svc["spec"]["type"] != "LoadBalancer" || fails(&svc) || !due(first_seen, &svc, delay)
             {
                 continue;

@@ -386,6 +386,18 @@ impl Store {
         (items, next, remaining)
     }
 
+    /// The objects of a type that `keep` picks, cloned; the rest are only looked at.
+    pub fn some_of(&self, t: &ResourceType, keep: impl Fn(&Value) -> bool) -> Vec<(String, Value)> {
+        self.bucket(t)
+            .map(|b| {
+                b.iter()
+                    .filter(|(_, o)| keep(o))
+                    .map(|((ns, _), o)| (ns.clone(), Self::present(t, o)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every object of a type (for controllers and watches).
     pub fn all_of(&self, t: &ResourceType) -> Vec<(String, Value)> {
         self.bucket(t)
