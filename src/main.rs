@@ -718,7 +718,13 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         controller::repository::reconcile,
         Duration::from_secs(30),
         controller::Triggers {
-            observe: |ctx, repo| ctx.wakes.observe_repository(repo),
+            observe: |ctx, repo, deleted| {
+                if deleted {
+                    ctx.wakes.forget_repository(repo);
+                } else {
+                    ctx.wakes.observe_repository(repo);
+                }
+            },
             wakes: None,
         },
     ));
@@ -733,7 +739,13 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         controller::release::reconcile,
         Duration::from_secs(30),
         controller::Triggers {
-            observe: |ctx, hr| ctx.wakes.observe_release(hr),
+            observe: |ctx, hr, deleted| {
+                if deleted {
+                    ctx.wakes.forget_release(hr);
+                } else {
+                    ctx.wakes.observe_release(hr);
+                }
+            },
             wakes: Some(|ctx| futures::StreamExt::boxed(ctx.wakes.subscribe())),
         },
     ));

@@ -191,7 +191,9 @@ async fn an_http_repository_syncs_conditionally_and_each_archive_downloads_once(
         "helm_operator_cache_requests_total{cache=\"index\",result=\"hit\"}",
         "helm_operator_cache_requests_total{cache=\"chart\",result=\"miss\"}",
         "helm_operator_cache_requests_total{cache=\"chart\",result=\"hit\"}",
-        "helm_chart_downloads_total{result=\"failure\",type=\"helm\"}",
+        // five requests for one version and the refused archive: two downloads in all
+        "helm_chart_downloads_total{result=\"success\",type=\"helm\"} 1\n",
+        "helm_chart_downloads_total{result=\"failure\",type=\"helm\"} 1\n",
         "helm_operator_cache_bytes{cache=\"chart\"}",
         "helm_operator_cache_requests_total{cache=\"parsed\",result=\"miss\"}",
     ] {

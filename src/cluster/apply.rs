@@ -746,6 +746,9 @@ type DiscoveryCache = HashMap<String, HashMap<String, ResourceType>>;
 pub struct Applier {
     client: kube::Client,
     discovery: Arc<RwLock<DiscoveryCache>>,
+    /// Bumped whenever everything discovered is forgotten (a CRD was created), so caches built
+    /// on discovery elsewhere know to rebuild.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for Applier {
@@ -799,7 +802,13 @@ impl Applier {
         Self {
             client,
             discovery: Arc::new(RwLock::new(HashMap::new())),
+            generation: Arc::default(),
         }
+    }
+
+    /// How many times everything discovered was forgotten.
+    pub fn discovery_generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets everything discovered (the next lookups ask the server again).
@@ -807,6 +816,8 @@ impl Applier {
         if let Ok(mut cache) = self.discovery.write() {
             cache.clear();
         }
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Forgets what was discovered of one group version (`apps/v1`), so the next lookup of its

@@ -53,6 +53,20 @@ pub struct Context {
     pub applier: crate::cluster::apply::Applier,
     /// Who wakes whom (dependencies, repositories).
     pub wakes: wakes::Wakes,
+    /// The cluster's capabilities as renders see them, read at most every 10 s (and again
+    /// once a CRD was created).
+    pub capabilities: tokio::sync::Mutex<Option<CachedCapabilities>>,
+}
+
+/// Capabilities read from discovery, with when and under which discovery generation.
+#[derive(Debug, Clone)]
+pub struct CachedCapabilities {
+    /// What was read.
+    pub capabilities: crate::engine::chart::objects::Capabilities,
+    /// When.
+    pub read: Instant,
+    /// [`crate::cluster::apply::Applier::discovery_generation`] then.
+    pub generation: u64,
 }
 
 /// The operator settings the reconcilers apply.
@@ -98,6 +112,7 @@ impl Context {
             retries: backoff::Retries::default(),
             options,
             wakes: wakes::Wakes::default(),
+            capabilities: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -500,8 +515,8 @@ pub struct ControllerSpec {
 
 /// What besides its own watch drives one kind's controllers.
 pub struct Triggers<K: Resource> {
-    /// Sees every object the watch delivers, after the cache has it.
-    pub observe: fn(&Context, &K),
+    /// Sees every object the watch delivers, after the cache has it (`true`: it was deleted).
+    pub observe: fn(&Context, &K, bool),
     /// Extra reconcile requests (one stream per controller).
     pub wakes: Option<WakeStream<K>>,
 }
@@ -549,9 +564,17 @@ where
         let observe = triggers.observe;
         let objects = kube::runtime::watcher(api, watcher::Config::default().any_semantic())
             .default_backoff()
+            // managed fields are never read here, and are most of a small object's size
+            .modify(|obj| obj.meta_mut().managed_fields = None)
             .reflect(writer)
-            .applied_objects()
-            .inspect_ok(move |obj| observe(&observing, obj));
+            .inspect_ok(move |event| match event {
+                watcher::Event::Apply(obj) | watcher::Event::InitApply(obj) => {
+                    observe(&observing, obj, false);
+                }
+                watcher::Event::Delete(obj) => observe(&observing, obj, true),
+                watcher::Event::Init | watcher::Event::InitDone => {}
+            })
+            .applied_objects();
         let mut controller = Controller::for_stream(objects, store.clone())
             .with_config(ControllerConfig::default().concurrency(spec.concurrency))
             .reconcile_all_on(assignment_changes(ctx.shards.changes()))

@@ -34,10 +34,12 @@ struct Index {
     content: HashMap<Key, String>,
 }
 
-/// The wake index and the channel its wakes go out on.
+/// The wake index, the channel its wakes go out on, and the HelmRepositories as the watch last
+/// delivered them (releases read their repository here instead of asking the API server).
 pub struct Wakes {
     index: Mutex<Index>,
     sender: broadcast::Sender<Key>,
+    repositories: std::sync::RwLock<HashMap<Key, std::sync::Arc<HelmRepository>>>,
 }
 
 impl Default for Wakes {
@@ -45,6 +47,7 @@ impl Default for Wakes {
         Self {
             index: Mutex::new(Index::default()),
             sender: broadcast::channel(4096).0,
+            repositories: std::sync::RwLock::default(),
         }
     }
 }
@@ -151,10 +154,74 @@ impl Wakes {
         }
     }
 
+    /// Forgets a HelmRelease the watch saw deleted.
+    pub fn forget_release(&self, hr: &HelmRelease) {
+        let me: Key = (hr.namespace().unwrap_or_default(), hr.name_any());
+        if let Ok(mut index) = self.index.lock() {
+            let index = &mut *index;
+            if let Some((deps, repo)) = index.edges.remove(&me) {
+                for d in deps {
+                    if let Some(set) = index.dependents.get_mut(&d) {
+                        set.remove(&me);
+                    }
+                }
+                if let Some(r) = repo
+                    && let Some(set) = index.users.get_mut(&r)
+                {
+                    set.remove(&me);
+                }
+            }
+            index.readiness.remove(&me);
+        }
+        // its dependents now miss a dependency: they say so
+        for key in self.dependents_of(&me.0, &me.1) {
+            let _ = self.sender.send(key);
+        }
+    }
+
+    /// Forgets a HelmRepository the watch saw deleted (its releases are woken to say so).
+    pub fn forget_repository(&self, repo: &HelmRepository) {
+        let me: Key = (repo.namespace().unwrap_or_default(), repo.name_any());
+        if let Ok(mut cached) = self.repositories.write() {
+            cached.remove(&me);
+        }
+        let users: Vec<Key> = self
+            .index
+            .lock()
+            .map(|mut i| {
+                i.content.remove(&me);
+                i.users
+                    .get(&me)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        for key in users {
+            let _ = self.sender.send(key);
+        }
+    }
+
+    /// The HelmRepository `namespace/name` as the watch last delivered it; `None` when this
+    /// replica has not seen it (it may not watch that namespace: ask the API server then).
+    pub fn repository(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<std::sync::Arc<HelmRepository>> {
+        self.repositories
+            .read()
+            .ok()?
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
     /// Notes a HelmRepository the watch delivered: a wake for the releases that install from
     /// it when its content or readiness changed.
     pub fn observe_repository(&self, repo: &HelmRepository) {
         let me: Key = (repo.namespace().unwrap_or_default(), repo.name_any());
+        if let Ok(mut cached) = self.repositories.write() {
+            cached.insert(me.clone(), std::sync::Arc::new(repo.clone()));
+        }
         let to_wake: Vec<Key> = {
             let Ok(mut index) = self.index.lock() else {
                 return;

@@ -557,17 +557,17 @@ impl Sources {
         chart: &str,
         version: &str,
     ) -> Result<Arc<[u8]>, ChartFetchError> {
-        let kind = match endpoint.kind {
-            RepoKind::Http => "helm",
-            RepoKind::Oci => "oci",
-        };
-        let result = match endpoint.kind {
+        match endpoint.kind {
             RepoKind::Http => {
                 self.fetch_http_chart(endpoint, snapshot, chart, version)
                     .await
             }
             RepoKind::Oci => self.fetch_oci_chart(endpoint, chart, version).await,
-        };
+        }
+    }
+
+    /// Counts a download that went to the network (a cached archive is not one).
+    fn count_download<T, E>(&self, kind: &str, result: &Result<T, E>) {
         if let Some(m) = &self.metrics {
             let outcome = if result.is_ok() { "success" } else { "failure" };
             m.add(
@@ -576,7 +576,6 @@ impl Sources {
                 &[("type", kind), ("result", outcome)],
             );
         }
-        result
     }
 
     async fn fetch_http_chart(
@@ -628,25 +627,30 @@ impl Sources {
         self.archives
             .get_or_load(&key, async {
                 let _slot = self.fetch_slots.acquire().await.expect("never closed");
-                let body = http::fetch_archive(
-                    &client,
-                    &url,
-                    auth,
-                    self.limits.max_archive_bytes,
-                    endpoint.timeout,
-                )
-                .await?;
-                if let Some(want) = &expected {
-                    let got = hex(&Sha256::digest(&body));
-                    if &got != want {
-                        return Err(ChartFetchError::DigestMismatch {
-                            url: url.clone(),
-                            expected: format!("sha256:{want}"),
-                            actual: format!("sha256:{got}"),
-                        });
+                let fetched: Result<Vec<u8>, ChartFetchError> = async {
+                    let body = http::fetch_archive(
+                        &client,
+                        &url,
+                        auth,
+                        self.limits.max_archive_bytes,
+                        endpoint.timeout,
+                    )
+                    .await?;
+                    if let Some(want) = &expected {
+                        let got = hex(&Sha256::digest(&body));
+                        if &got != want {
+                            return Err(ChartFetchError::DigestMismatch {
+                                url: url.clone(),
+                                expected: format!("sha256:{want}"),
+                                actual: format!("sha256:{got}"),
+                            });
+                        }
                     }
+                    Ok(body)
                 }
-                Ok(Arc::from(body))
+                .await;
+                self.count_download("helm", &fetched);
+                Ok::<_, ChartFetchError>(Arc::from(fetched?))
             })
             .await
             .map_err(|e| (*e).clone())
@@ -676,7 +680,9 @@ impl Sources {
                     &endpoint.oci_auth(),
                     self.limits.max_archive_bytes,
                 )
-                .await?;
+                .await;
+                self.count_download("oci", &pulled);
+                let pulled = pulled?;
                 Ok::<_, ChartFetchError>(Arc::from(pulled.archive))
             })
             .await

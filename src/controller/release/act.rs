@@ -230,7 +230,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
     store: &S,
     applier: &Applier,
     d: Deploy<'_>,
-) -> Result<Release, ActError> {
+) -> Result<Begun, ActError> {
     let now = jiff::Timestamp::now();
     let previous = last_deployed(d.history, None);
     let revision = d.history.last().map_or(1, |r| r.version + 1);
@@ -246,6 +246,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
     let capabilities = d.capabilities.clone();
     let runtime = tokio::runtime::Handle::current();
     let client = d.lookup_client.clone();
+    let rendering = std::time::Instant::now();
     // rendering is CPU-bound (and a lookup blocks its thread): off the async workers
     let installed = tokio::task::spawn_blocking(move || {
         let lookup = crate::cluster::lookup::ClusterLookup::new(client, runtime);
@@ -255,6 +256,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
     })
     .await
     .map_err(|e| ActError::Stopped(e.to_string()))??;
+    let render_seconds = rendering.elapsed().as_secs_f64();
     if is_install && d.install_crds {
         install_crds(applier, &installed, d.release).await?;
     }
@@ -290,7 +292,18 @@ pub async fn begin_deploy<S: ReleaseStore>(
         }
     }
     store.create(&record).await?;
-    Ok(record)
+    Ok(Begun {
+        record,
+        render_seconds,
+    })
+}
+
+/// A recorded new revision, and how long its render took.
+pub struct Begun {
+    /// The pending record.
+    pub record: Release,
+    /// Seconds the render took (lookups included).
+    pub render_seconds: f64,
 }
 
 async fn install_crds(
@@ -298,16 +311,21 @@ async fn install_crds(
     installed: &Installed,
     release: &ReleaseRef,
 ) -> Result<(), ApplyError> {
+    let mut created = false;
     for crd in &installed.rendered.crds {
         let text = String::from_utf8_lossy(&crd.data);
         for resource in applier.prepare_manifest(&text, release).await? {
             // Helm creates CRDs that are missing and leaves existing ones alone
             if applier.get(&resource.key).await?.is_none() {
                 applier.apply_resource(&resource).await?;
+                created = true;
             }
         }
     }
-    applier.forget_discovery();
+    if created {
+        // the new kinds are served now: what was discovered before does not know them
+        applier.forget_discovery();
+    }
     Ok(())
 }
 

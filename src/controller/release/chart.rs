@@ -167,6 +167,10 @@ async fn get_repository(
     namespace: &str,
     name: &str,
 ) -> Result<HelmRepository, ChartProblem> {
+    // the watch's copy (no request); a repository this replica has not seen is read directly
+    if let Some(seen) = ctx.wakes.repository(namespace, name) {
+        return Ok((*seen).clone());
+    }
     let api: Api<HelmRepository> = Api::namespaced(ctx.client.clone(), namespace);
     let problem = |message: String| ChartProblem {
         reason: reason::REFERENCE_NOT_FOUND,

@@ -45,17 +45,36 @@ pub async fn step(
     hr: &HelmRelease,
     resolved: Option<&ResolvedChart>,
 ) -> Result<Action, ReconcileError> {
-    // the copy a reconcile gets may predate the status the previous reconcile wrote (the watch
-    // event of that write has not arrived yet); the operation in flight lives in that status,
-    // so it is read fresh before anything is decided
-    let fresh = fresh_copy(ctx, hr).await;
-    let hr = fresh.as_ref().unwrap_or(hr);
-    let namespace = hr.namespace().unwrap_or_default();
     let release = ReleaseRef {
         name: hr.release_name(),
         namespace: hr.release_namespace(),
     };
     let store = SecretStore::new(ctx.client.clone());
+    let history = match store.history(&release.namespace, &release.name).await {
+        Ok(h) => h,
+        Err(e) => {
+            let current = hr.status.clone().unwrap_or_default();
+            return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
+        }
+    };
+    // the copy a reconcile gets may predate the status the previous reconcile wrote (the watch
+    // event of that write has not arrived yet); the operation in flight and the failure memory
+    // live in that status, so while either may matter the object is read fresh. A deployed
+    // release with neither (the steady state) needs no extra read.
+    let settled = history
+        .last()
+        .is_some_and(|r| r.info.status == crate::cluster::storage::Status::Deployed)
+        && hr
+            .status
+            .as_ref()
+            .is_none_or(|s| s.operation.is_none() && s.remediation.is_none());
+    let fresh = if settled {
+        None
+    } else {
+        fresh_copy(ctx, hr).await
+    };
+    let hr = fresh.as_ref().unwrap_or(hr);
+    let namespace = hr.namespace().unwrap_or_default();
     let deleting = hr.metadata.deletion_timestamp.is_some();
     let current = hr.status.clone().unwrap_or_default();
     let generation = hr.metadata.generation;
@@ -89,10 +108,6 @@ pub async fn step(
             }
         }
         None => (serde_json::Map::new(), String::new()),
-    };
-    let history = match store.history(&release.namespace, &release.name).await {
-        Ok(h) => h,
-        Err(e) => return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await,
     };
     let retry_after = Duration::from_secs(30);
     let tests = observe::test_results(&history, &hr.spec.test);
@@ -159,7 +174,14 @@ pub async fn step(
                 OperationKind::Upgrade
             };
             let record = match act::begin_deploy(&store, &ctx.applier, deploy).await {
-                Ok(record) => record,
+                Ok(begun) => {
+                    ctx.metrics.observe(
+                        crate::telemetry::catalog::CHART_RENDER_DURATION,
+                        begun.render_seconds,
+                        &[("result", "success")],
+                    );
+                    begun.record
+                }
                 Err(act::ActError::Render(e)) => {
                     // nothing changed in the cluster: no record, no remediation
                     let message = e.to_string();
@@ -1169,9 +1191,34 @@ async fn fetch_and_load(
     Ok(loaded.chart)
 }
 
+/// How long capabilities read from discovery are used before they are read again.
+const CAPABILITIES_TTL: Duration = Duration::from_secs(10);
+
+/// The cluster's capabilities, from the shared cache while it is fresh: read at most every
+/// 10 s, and again as soon as the operator created a CRD (a full discovery costs a request per
+/// API group, which a busy install path must not pay for each release). A CRD someone else
+/// created shows in renders within 10 s.
+async fn capabilities(ctx: &Context) -> Result<Capabilities, String> {
+    let mut cached = ctx.capabilities.lock().await;
+    let generation = ctx.applier.discovery_generation();
+    if let Some(c) = cached.as_ref()
+        && c.generation == generation
+        && c.read.elapsed() < CAPABILITIES_TTL
+    {
+        return Ok(c.capabilities.clone());
+    }
+    let read = discover_capabilities(ctx).await?;
+    *cached = Some(crate::controller::CachedCapabilities {
+        capabilities: read.clone(),
+        read: std::time::Instant::now(),
+        generation,
+    });
+    Ok(read)
+}
+
 /// The cluster's capabilities as Helm reads them: the server's version, and every served
 /// `group/version` with each of its kinds as `group/version/Kind` (Helm's `GetVersionSet`).
-async fn capabilities(ctx: &Context) -> Result<Capabilities, String> {
+async fn discover_capabilities(ctx: &Context) -> Result<Capabilities, String> {
     let timeout = crate::controller::API_CALL_TIMEOUT;
     let version = tokio::time::timeout(timeout, ctx.client.apiserver_version())
         .await
