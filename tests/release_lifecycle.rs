@@ -296,9 +296,13 @@ fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
         "hr.yaml",
         &release_yaml("life", spec, "    note: one\n"),
     );
-    until(&dir, kc, "hr/life", "the tests of revision 1 to pass", || {
-        condition(&dir, kc, "hr/life", "Tested").filter(|c| c["status"] == "True")
-    });
+    until(
+        &dir,
+        kc,
+        "hr/life",
+        "the tests of revision 1 to pass",
+        || condition(&dir, kc, "hr/life", "Tested").filter(|c| c["status"] == "True"),
+    );
     let ready = condition(&dir, kc, "hr/life", "Ready").unwrap();
     assert_eq!(ready["status"], "True", "{ready}");
     let first = records(&dir, kc, "life");
@@ -598,5 +602,132 @@ fn cleanup_on_fail_removes_what_a_failed_upgrade_created() {
         object(&dir, kc, "configmap/clean-config")["data"]["note"],
         "two"
     );
+    stop_operator(op);
+}
+
+#[test]
+fn drift_is_reported_in_warn_mode_and_corrected_in_enabled_mode() {
+    let dir = common::scratch_dir("release-drift");
+    if common::require(TEST, "kubectl", common::which("kubectl")).is_none() {
+        return;
+    }
+    let Some(python) = common::helm_oracle(TEST) else {
+        return;
+    };
+    let Some(nginx) = common::require(TEST, "nginx", common::nginx::binary()) else {
+        return;
+    };
+    let root = dir.join("www");
+    let chart = write_chart(&dir);
+    package(&python, &chart, &root.join("repo"));
+    let (_web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
+    let (_emulator, kubeconfig, op) = start_cluster(&dir, &[]);
+    let kc = kubeconfig.as_path();
+    apply(
+        &dir,
+        kc,
+        "repo.yaml",
+        &format!(
+            "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {{name: charts, namespace: default}}\nspec:\n  url: http://127.0.0.1:{port}/plain/repo\n"
+        ),
+    );
+    let spec = |mode: &str| {
+        format!(
+            "  interval: 2s\n  install: {{disableHooks: true}}\n  upgrade: {{disableHooks: true}}\n  driftDetection:\n    mode: {mode}\n    ignore:\n    - paths: [/data/ignored]\n      target: {{kind: ConfigMap}}\n"
+        )
+    };
+    apply(
+        &dir,
+        kc,
+        "hr.yaml",
+        &release_yaml("drift", &spec("warn"), "    note: one\n"),
+    );
+    let clean = until(&dir, kc, "hr/drift", "Drifted=False", || {
+        condition(&dir, kc, "hr/drift", "Drifted").filter(|c| c["status"] == "False")
+    });
+    assert_eq!(clean["reason"], "NoDrift", "{clean}");
+
+    // someone else changes what the release set, and adds a key the rules ignore
+    let (ok, out) = kubectl(&dir, kc, &["scale", "deployment/drift-web", "--replicas=4"]);
+    assert!(ok, "{out}");
+    let (ok, out) = kubectl(
+        &dir,
+        kc,
+        &[
+            "patch",
+            "configmap/drift-config",
+            "--type=merge",
+            "-p",
+            r#"{"data":{"note":"edited","ignored":"x"}}"#,
+        ],
+    );
+    assert!(ok, "{out}");
+    let drifted = until(&dir, kc, "hr/drift", "Drifted=True", || {
+        condition(&dir, kc, "hr/drift", "Drifted").filter(|c| c["status"] == "True")
+    });
+    let message = drifted["message"].as_str().unwrap();
+    assert!(
+        message.contains("Deployment/default/drift-web: .spec.replicas"),
+        "{drifted}"
+    );
+    assert!(
+        message.contains("ConfigMap/default/drift-config: .data.note"),
+        "{drifted}"
+    );
+    assert!(
+        !message.contains("edited"),
+        "a value in the drift report: {drifted}"
+    );
+    // warn does not correct, and the release stays Ready
+    assert_eq!(
+        object(&dir, kc, "deployment/drift-web")["spec"]["replicas"],
+        4
+    );
+    assert_eq!(
+        condition(&dir, kc, "hr/drift", "Ready").unwrap()["status"],
+        "True"
+    );
+
+    // enabled corrects what drifted, leaves what is ignored, and makes no new revision
+    apply(
+        &dir,
+        kc,
+        "hr.yaml",
+        &release_yaml("drift", &spec("enabled"), "    note: one\n"),
+    );
+    let corrected = until(&dir, kc, "hr/drift", "DriftCorrected", || {
+        condition(&dir, kc, "hr/drift", "Drifted").filter(|c| c["reason"] == "DriftCorrected")
+    });
+    assert_eq!(corrected["status"], "False", "{corrected}");
+    assert_eq!(
+        object(&dir, kc, "deployment/drift-web")["spec"]["replicas"],
+        1
+    );
+    let config = object(&dir, kc, "configmap/drift-config");
+    assert_eq!(config["data"]["note"], "one");
+    assert_eq!(config["data"]["ignored"], "x");
+    assert_eq!(records(&dir, kc, "drift").len(), 1);
+    let (ok, events) = kubectl(
+        &dir,
+        kc,
+        &[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=drift",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(ok, "{events}");
+    let events: Value = serde_json::from_str(&events).unwrap();
+    let reasons: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["reason"].as_str())
+        .collect();
+    assert!(reasons.contains(&"DriftDetected"), "{reasons:?}");
+    assert!(reasons.contains(&"DriftCorrected"), "{reasons:?}");
     stop_operator(op);
 }

@@ -109,6 +109,8 @@ pub mod reason {
     pub const DRIFT_DETECTED: &str = "DriftDetected";
     /// The cluster matches the release's manifests.
     pub const NO_DRIFT: &str = "NoDrift";
+    /// Drift was found and the release's objects were applied again.
+    pub const DRIFT_CORRECTED: &str = "DriftCorrected";
     /// Helm tests passed.
     pub const TEST_SUCCEEDED: &str = "TestSucceeded";
     /// Helm tests failed.

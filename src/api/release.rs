@@ -448,6 +448,43 @@ pub struct DriftDetection {
     /// `enabled`: report it and re-apply the release's manifests.
     #[serde(default)]
     pub mode: DriftDetectionMode,
+    /// Fields drift detection leaves alone (an autoscaler's `/spec/replicas`, say); correction
+    /// keeps the cluster's value for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<DriftIgnoreRule>,
+}
+
+/// Fields drift detection leaves alone, on some or all of the release's objects.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftIgnoreRule {
+    /// JSON pointers (RFC 6901), e.g. `/spec/replicas`; `""` ignores the whole object.
+    #[schemars(length(min = 1))]
+    pub paths: Vec<String>,
+    /// Which objects; all of the release's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<DriftIgnoreTarget>,
+}
+
+/// Which objects a [`DriftIgnoreRule`] is for: each field given must equal the object's.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftIgnoreTarget {
+    /// API group (`""` for the core group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// API version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// What to do about drift.

@@ -56,6 +56,9 @@ pub struct Context {
     /// The cluster's capabilities as renders see them, read at most every 10 s (and again
     /// once a CRD was created).
     pub capabilities: tokio::sync::Mutex<Option<CachedCapabilities>>,
+    /// When each release's drift was last looked for (`namespace/name` → generation, revision,
+    /// time): once per interval is enough, not at every watch event.
+    pub drift_checks: std::sync::Mutex<std::collections::HashMap<String, (i64, i32, Instant)>>,
 }
 
 /// Capabilities read from discovery, with when and under which discovery generation.
@@ -113,6 +116,7 @@ impl Context {
             options,
             wakes: wakes::Wakes::default(),
             capabilities: tokio::sync::Mutex::new(None),
+            drift_checks: std::sync::Mutex::default(),
         }
     }
 }

@@ -19,11 +19,13 @@ use super::record::Provenance;
 use super::values;
 use crate::api::conditions::{self, ConditionUpdate, reason, status};
 use crate::api::duration::parse_duration;
+use crate::api::release::DriftDetectionMode;
 use crate::api::release::{
     HelmReleaseInfo, HookProgress, InstallRemediationStrategy, OperationStatus, RemediationStatus,
 };
 use crate::api::{HelmRelease, HelmReleaseStatus};
 use crate::cluster::apply::ReleaseRef;
+use crate::cluster::drift;
 use crate::cluster::readiness::WaitOptions;
 use crate::cluster::records::{ReleaseStore, SecretStore};
 use crate::cluster::storage::Release;
@@ -123,7 +125,29 @@ pub async fn step(
     );
     observation.test_failed = tests.failed;
     let policy = policy_of(hr, &namespace);
-    let next_step = plan::plan(&observation, &policy);
+    let mut next_step = plan::plan(&observation, &policy);
+    // drift is looked for only when nothing else is to be done (it costs two reads per object)
+    let mode = hr.spec.drift_detection.mode;
+    let mut drift = None;
+    if next_step == Step::Idle
+        && mode != DriftDetectionMode::Disabled
+        && let Some(deployed) = history.last()
+        && drift_check_due(ctx, hr, deployed.version)
+    {
+        let ignore = ignore_rules(&hr.spec.drift_detection.ignore);
+        match drift::detect(&ctx.applier, &release, &deployed.manifest, &ignore).await {
+            Ok(report) => {
+                if report.has_drift() && mode == DriftDetectionMode::Enabled {
+                    observation.drift_to_correct = true;
+                    next_step = plan::plan(&observation, &policy);
+                }
+                drift = Some(report);
+            }
+            Err(e) => {
+                tracing::warn!(release = %hr.name_any(), error = %e, "drift detection failed");
+            }
+        }
+    }
     tracing::debug!(release = %hr.name_any(), step = ?next_step, "planned");
 
     let outcome = match &next_step {
@@ -306,6 +330,36 @@ pub async fn step(
                     1.0,
                 );
             }
+            match (&drift, mode) {
+                (_, DriftDetectionMode::Disabled) => {
+                    conditions::remove_condition(&mut next.conditions, conditions::DRIFTED);
+                }
+                (Some(report), _) if report.has_drift() => {
+                    let text = format!("drift found: {}", report.summary(900));
+                    announce_drift(
+                        ctx,
+                        hr,
+                        &current,
+                        &mut next,
+                        true,
+                        reason::DRIFT_DETECTED,
+                        &text,
+                    )
+                    .await;
+                }
+                (Some(_), _)
+                    if conditions::find_condition(&current.conditions, conditions::DRIFTED)
+                        .is_some_and(|c| c.reason == reason::DRIFT_CORRECTED) =>
+                {
+                    // what the correction did stays shown until new drift is found
+                }
+                (Some(report), _) => {
+                    let text = format!("no drift in {} objects", report.compared);
+                    announce_drift(ctx, hr, &current, &mut next, false, reason::NO_DRIFT, &text)
+                        .await;
+                }
+                (None, _) => {}
+            }
             if Some(&next) != hr.status.as_ref() {
                 apply_status(ctx, hr, &next).await?;
             }
@@ -322,10 +376,49 @@ pub async fn step(
         } => {
             return not_ready(ctx, hr, &current, why, message, true).await;
         }
-        Step::CorrectDrift { .. } => {
-            // drift correction is planned only when detection asked for it
-            let message = format!("{next_step:?} is not implemented in this build");
-            return not_ready(ctx, hr, &current, reason::DRIFT_DETECTED, &message, true).await;
+        Step::CorrectDrift { revision } => {
+            let (Some(report), Some(deployed)) =
+                (&drift, history.iter().find(|r| r.version == *revision))
+            else {
+                return Ok(Action::requeue(interval(hr)));
+            };
+            let ignore = ignore_rules(&hr.spec.drift_detection.ignore);
+            let mut next = deployed_status(&current, generation, &history, &hr.spec, None);
+            let summary = report.summary(900);
+            match drift::correct(&ctx.applier, &release, &deployed.manifest, report, &ignore).await
+            {
+                Ok(applied) => {
+                    let text =
+                        format!("corrected {applied} object(s) of revision {revision}: {summary}");
+                    announce_drift(
+                        ctx,
+                        hr,
+                        &current,
+                        &mut next,
+                        false,
+                        reason::DRIFT_CORRECTED,
+                        &text,
+                    )
+                    .await;
+                }
+                Err(e) => {
+                    let text = format!("correcting the drift failed: {e}; drift: {summary}");
+                    announce_drift(
+                        ctx,
+                        hr,
+                        &current,
+                        &mut next,
+                        true,
+                        reason::DRIFT_DETECTED,
+                        &text,
+                    )
+                    .await;
+                }
+            }
+            if Some(&next) != hr.status.as_ref() {
+                apply_status(ctx, hr, &next).await?;
+            }
+            return Ok(Action::requeue(interval(hr)));
         }
     };
     match outcome {
@@ -444,6 +537,77 @@ async fn fresh_copy(ctx: &Context, hr: &HelmRelease) -> Option<HelmRelease> {
         Ok(Ok(Some(fresh))) => Some(fresh),
         _ => None,
     }
+}
+
+/// The `Drifted` condition, and an event when it says something new (a correction always
+/// says something new).
+async fn announce_drift(
+    ctx: &Context,
+    hr: &HelmRelease,
+    current: &HelmReleaseStatus,
+    next: &mut HelmReleaseStatus,
+    drifted: bool,
+    why: &str,
+    text: &str,
+) {
+    let shown = crate::controller::condition_message(text);
+    let before = conditions::find_condition(&current.conditions, conditions::DRIFTED)
+        .map(|c| (c.reason.clone(), c.message.clone()));
+    set(
+        next,
+        conditions::DRIFTED,
+        if drifted { status::TRUE } else { status::FALSE },
+        why,
+        text,
+        next.observed_generation,
+        &now(),
+    );
+    let quiet = why == reason::NO_DRIFT
+        && before
+            .as_ref()
+            .is_none_or(|(r, _)| r != reason::DRIFT_DETECTED);
+    if before != Some((why.to_owned(), shown.clone())) && !quiet {
+        let kind = if drifted {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        };
+        publish_event(ctx, hr, kind, why, "Drift", &shown).await;
+    }
+}
+
+/// Whether drift is to be looked for now: once per interval for a revision and generation
+/// (the watch events of the operator's own writes do not repeat the look).
+fn drift_check_due(ctx: &Context, hr: &HelmRelease, revision: i32) -> bool {
+    let key = format!("{}/{}", hr.namespace().unwrap_or_default(), hr.name_any());
+    let generation = hr.metadata.generation.unwrap_or_default();
+    let Ok(mut checks) = ctx.drift_checks.lock() else {
+        return true;
+    };
+    let due = checks.get(&key).is_none_or(|(g, r, at)| {
+        *g != generation || *r != revision || at.elapsed() >= interval(hr)
+    });
+    if due {
+        checks.insert(key, (generation, revision, std::time::Instant::now()));
+    }
+    due
+}
+
+/// The spec's ignore rules as drift detection takes them.
+fn ignore_rules(rules: &[crate::api::release::DriftIgnoreRule]) -> Vec<drift::IgnoreRule> {
+    rules
+        .iter()
+        .map(|r| drift::IgnoreRule {
+            paths: r.paths.clone(),
+            target: r.target.as_ref().map(|t| drift::IgnoreTarget {
+                group: t.group.clone(),
+                version: t.version.clone(),
+                kind: t.kind.clone(),
+                name: t.name.clone(),
+                namespace: t.namespace.clone(),
+            }),
+        })
+        .collect()
 }
 
 /// Counts a failure of `digest` in the failure memory (attempts grow while the inputs stay).
