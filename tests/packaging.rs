@@ -170,6 +170,27 @@ fn default_deployment_is_highly_available_locked_down_and_observable() {
             "wildcard in {rule}"
         );
     }
+    // what releases install is granted apart, by a binding the chart documents and can change
+    let bindings: Vec<&Value> = manifests
+        .iter()
+        .filter(|m| m["kind"] == "ClusterRoleBinding")
+        .collect();
+    assert_eq!(bindings.len(), 2, "{bindings:?}");
+    let releases = bindings
+        .iter()
+        .find(|b| b["metadata"]["name"] == "helm-operator-releases")
+        .expect("the releases' binding");
+    assert_eq!(releases["roleRef"]["name"], "cluster-admin");
+    assert_eq!(releases["subjects"][0]["name"], role_subject(&bindings));
+}
+
+/// The ServiceAccount the operator's own ClusterRoleBinding names.
+fn role_subject(bindings: &[&Value]) -> Value {
+    bindings
+        .iter()
+        .find(|b| b["metadata"]["name"] == "helm-operator")
+        .expect("the operator's binding")["subjects"][0]["name"]
+        .clone()
 }
 
 struct NoEnvironment;
