@@ -909,14 +909,16 @@ pub async fn mark_failed<S: ReleaseStore>(
     revision: i32,
 ) -> Result<Outcome, ActError> {
     if let Some(record) = history.iter().find(|r| r.version == revision) {
+        // worded as the interrupted operation's own failure would have been
+        let kind = match record.info.status {
+            Status::PendingUpgrade => OperationKind::Upgrade,
+            Status::PendingRollback => OperationKind::Rollback,
+            _ => OperationKind::Install,
+        };
         let failed = with_status(
             record,
             Status::Failed,
-            &failure_description(
-                OperationKind::Install,
-                &record.name,
-                "the operation was interrupted",
-            ),
+            &failure_description(kind, &record.name, "the operation was interrupted"),
             jiff::Timestamp::now(),
         );
         store.update(&failed).await?;

@@ -1281,7 +1281,16 @@ fn policy_of(hr: &HelmRelease, namespace: &str) -> Policy {
         )
         .unwrap_or(0),
         replace: spec.install.replace,
-        timeout: timeout_of(hr, OperationKind::Upgrade),
+        // an interrupted record is left alone for the longest time any operation may take
+        timeout: [
+            OperationKind::Install,
+            OperationKind::Upgrade,
+            OperationKind::Rollback,
+        ]
+        .into_iter()
+        .map(|kind| timeout_of(hr, kind))
+        .max()
+        .unwrap_or_default(),
     }
 }
 
