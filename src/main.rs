@@ -697,6 +697,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             max_files: settings.limits.max_chart_files,
             ..LoadLimits::default()
         },
+        render_workers: settings.workers.render,
     };
     let ctx = Arc::new(Context::new(
         client,

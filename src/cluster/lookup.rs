@@ -56,7 +56,7 @@ use std::time::Duration;
 use axum::body::HttpBody;
 
 use crate::engine::exec::Lookup;
-use crate::engine::value::{IntKind, Map, Value};
+use crate::engine::value::{Map, Value};
 
 /// Helm reads a discovery document this way (client-go's discovery client).
 const DISCOVERY_ACCEPT: &str = "application/json, */*";
@@ -66,8 +66,6 @@ const OBJECT_ACCEPT: &str = "application/json";
 const MAX_RETRIES: usize = 10;
 /// client-go keeps at most this much of a non-`Status` error body for its message.
 const MAX_ERROR_TEXT: usize = 2048;
-/// Go's `encoding/json` refuses documents nested deeper than this.
-const MAX_JSON_DEPTH: usize = 10_000;
 
 /// Bounds on the lookups of one render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -845,282 +843,28 @@ fn decode_map(body: &[u8]) -> Result<Map, String> {
 /// JSON into template values with Kubernetes' unstructured number rules: a number written as
 /// an integer that fits `int64` is `int64`, every other number `float64`.
 fn decode_json(body: &[u8]) -> Result<Value, String> {
-    let mut parser = JsonParser {
-        s: body,
-        i: 0,
-        depth: 0,
-        range_error: None,
-    };
-    parser.skip_ws();
-    let value = parser.value().and_then(|v| {
-        parser.skip_ws();
-        if parser.i < parser.s.len() {
-            Err(parser.syntax("after top-level value"))
-        } else {
-            Ok(v)
-        }
-    });
-    match value {
-        Ok(v) => match parser.range_error {
-            Some(e) => Err(e),
-            None => Ok(v),
-        },
-        // the engine's Go-worded decoder names syntax errors as Go does
-        Err(e) => Err(match std::str::from_utf8(body) {
-            Ok(text) => crate::engine::json::unmarshal(text).err().unwrap_or(e),
-            Err(_) => e,
-        }),
-    }
+    crate::engine::json::unmarshal_unstructured(&go_lossy(body))
 }
 
-struct JsonParser<'a> {
-    s: &'a [u8],
-    i: usize,
-    depth: usize,
-    /// Go reports a number out of `float64`'s range after decoding the rest.
-    range_error: Option<String>,
-}
-
-impl JsonParser<'_> {
-    fn skip_ws(&mut self) {
-        while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
-        }
+/// `body` as text the way Go's JSON decoder reads invalid UTF-8: each byte that is not part of
+/// a valid sequence becomes U+FFFD (Rust's lossy conversion replaces a truncated sequence once).
+fn go_lossy(mut body: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(body) {
+        return std::borrow::Cow::Borrowed(text);
     }
-
-    fn syntax(&self, context: &str) -> String {
-        match self.s.get(self.i) {
-            None => "unexpected end of JSON input".to_owned(),
-            Some(&c) => format!("invalid character {:?} {context}", c as char),
-        }
-    }
-
-    fn value(&mut self) -> Result<Value, String> {
-        self.depth += 1;
-        if self.depth > MAX_JSON_DEPTH {
-            return Err("exceeded max depth".to_owned());
-        }
-        let value = stacker::maybe_grow(64 * 1024, 1024 * 1024, || match self.s.get(self.i) {
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
-            Some(b'"') => self.string().map(Value::string),
-            Some(b't') => self.literal("true", Value::Bool(true)),
-            Some(b'f') => self.literal("false", Value::Bool(false)),
-            Some(b'n') => self.literal("null", Value::Nil),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(self.syntax("looking for beginning of value")),
-        });
-        self.depth -= 1;
-        value
-    }
-
-    fn literal(&mut self, word: &str, value: Value) -> Result<Value, String> {
-        if self.s[self.i..].starts_with(word.as_bytes()) {
-            self.i += word.len();
-            Ok(value)
-        } else {
-            Err(self.syntax("in literal"))
-        }
-    }
-
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
-            self.i += 1;
-        }
-        self.i - start
-    }
-
-    fn number(&mut self) -> Result<Value, String> {
-        let start = self.i;
-        if self.s[self.i] == b'-' {
-            self.i += 1;
-        }
-        match self.s.get(self.i) {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
+    let mut out = String::with_capacity(body.len() + 8);
+    loop {
+        match std::str::from_utf8(body) {
+            Ok(rest) => {
+                out.push_str(rest);
+                return std::borrow::Cow::Owned(out);
             }
-            _ => return Err(self.syntax("in numeric literal")),
-        }
-        let mut integer = true;
-        if self.s.get(self.i) == Some(&b'.') {
-            integer = false;
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.syntax("after decimal point in numeric literal"));
-            }
-        }
-        if matches!(self.s.get(self.i), Some(b'e' | b'E')) {
-            integer = false;
-            self.i += 1;
-            if matches!(self.s.get(self.i), Some(b'+' | b'-')) {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.syntax("in exponent of numeric literal"));
-            }
-        }
-        // the bytes are ASCII digits and signs
-        let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("0");
-        if integer && let Ok(i) = text.parse::<i64>() {
-            return Ok(Value::Int(i, IntKind::Int64));
-        }
-        match text.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Value::Float(f)),
-            _ => {
-                self.range_error.get_or_insert_with(|| {
-                    format!("json: cannot unmarshal number {text} into Go value of type float64")
-                });
-                Ok(Value::Nil)
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.s.get(self.i..self.i + 4)?;
-        if !digits.iter().all(u8::is_ascii_hexdigit) {
-            return None;
-        }
-        let v = u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?;
-        self.i += 4;
-        Some(v)
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.i += 1;
-        let mut raw: Vec<u8> = Vec::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err("unexpected end of JSON input".to_owned());
-            };
-            match c {
-                b'"' => {
-                    self.i += 1;
-                    break;
-                }
-                b'\\' => {
-                    self.i += 1;
-                    let Some(&e) = self.s.get(self.i) else {
-                        return Err("unexpected end of JSON input".to_owned());
-                    };
-                    self.i += 1;
-                    let simple = match e {
-                        b'"' => Some('"'),
-                        b'\\' => Some('\\'),
-                        b'/' => Some('/'),
-                        b'b' => Some('\u{8}'),
-                        b'f' => Some('\u{c}'),
-                        b'n' => Some('\n'),
-                        b'r' => Some('\r'),
-                        b't' => Some('\t'),
-                        b'u' => None,
-                        _ => {
-                            self.i -= 1;
-                            return Err(self.syntax("in string escape code"));
-                        }
-                    };
-                    let c = match simple {
-                        Some(c) => c,
-                        None => self.unicode_escape()?,
-                    };
-                    let mut buf = [0; 4];
-                    raw.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                }
-                c if c < 0x20 => return Err(self.syntax("in string literal")),
-                c => {
-                    raw.push(c);
-                    self.i += 1;
-                }
-            }
-        }
-        // Go replaces every byte that is not part of valid UTF-8 with U+FFFD
-        let mut out = String::with_capacity(raw.len());
-        for chunk in raw.utf8_chunks() {
-            out.push_str(chunk.valid());
-            for _ in chunk.invalid() {
-                out.push('\u{fffd}');
-            }
-        }
-        Ok(out)
-    }
-
-    /// The character of a `\uXXXX` escape (a surrogate pair taken together; a lone surrogate
-    /// is U+FFFD), the `\u` already read.
-    fn unicode_escape(&mut self) -> Result<char, String> {
-        let first = self
-            .hex4()
-            .ok_or_else(|| self.syntax("in \\u hexadecimal character escape"))?;
-        if !(0xD800..0xE000).contains(&first) {
-            return Ok(char::from_u32(first).unwrap_or('\u{fffd}'));
-        }
-        if first < 0xDC00 && self.s.get(self.i..self.i + 2) == Some(b"\\u") {
-            let save = self.i;
-            self.i += 2;
-            match self.hex4() {
-                Some(second) if (0xDC00..0xE000).contains(&second) => {
-                    let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-                    return Ok(char::from_u32(c).unwrap_or('\u{fffd}'));
-                }
-                _ => self.i = save,
-            }
-        }
-        Ok('\u{fffd}')
-    }
-
-    fn array(&mut self) -> Result<Value, String> {
-        self.i += 1;
-        let mut items = Vec::new();
-        self.skip_ws();
-        if self.s.get(self.i) == Some(&b']') {
-            self.i += 1;
-            return Ok(Value::list(items));
-        }
-        loop {
-            self.skip_ws();
-            items.push(self.value()?);
-            self.skip_ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(Value::list(items));
-                }
-                _ => return Err(self.syntax("after array element")),
-            }
-        }
-    }
-
-    fn object(&mut self) -> Result<Value, String> {
-        self.i += 1;
-        let mut entries = BTreeMap::new();
-        self.skip_ws();
-        if self.s.get(self.i) == Some(&b'}') {
-            self.i += 1;
-            return Ok(Value::map(entries));
-        }
-        loop {
-            self.skip_ws();
-            if self.s.get(self.i) != Some(&b'"') {
-                return Err(self.syntax("looking for beginning of object key string"));
-            }
-            let key = self.string()?;
-            self.skip_ws();
-            if self.s.get(self.i) != Some(&b':') {
-                return Err(self.syntax("after object key"));
-            }
-            self.i += 1;
-            self.skip_ws();
-            // a repeated key keeps its last value, as in Go
-            entries.insert(key, self.value()?);
-            self.skip_ws();
-            match self.s.get(self.i) {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(Value::map(entries));
-                }
-                _ => return Err(self.syntax("after object key:value pair")),
+            Err(e) => {
+                let (valid, rest) = body.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len());
+                out.extend(std::iter::repeat_n('\u{fffd}', bad));
+                body = &rest[bad..];
             }
         }
     }
@@ -1129,6 +873,7 @@ impl JsonParser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::value::IntKind;
 
     #[test]
     fn numbers_follow_unstructured_decoding() {

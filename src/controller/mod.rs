@@ -56,6 +56,8 @@ pub struct Context {
     /// The cluster's capabilities as renders see them, read at most every 10 s (and again
     /// once a CRD was created).
     pub capabilities: tokio::sync::Mutex<Option<CachedCapabilities>>,
+    /// Bounds the renders running at once to `options.render_workers`.
+    pub renders: tokio::sync::Semaphore,
     /// When each release's drift was last looked for (`namespace/name` → generation, revision,
     /// time): once per interval is enough, not at every watch event.
     pub drift_checks: std::sync::Mutex<std::collections::HashMap<String, (i64, i32, Instant)>>,
@@ -81,6 +83,8 @@ pub struct ControllerOptions {
     pub allow_cross_namespace_secrets: bool,
     /// Limits for reading chart archives.
     pub chart_limits: crate::engine::chart::load::LoadLimits,
+    /// Renders run at once (each on a blocking thread with its own allocator heap).
+    pub render_workers: usize,
 }
 
 impl Debug for Context {
@@ -113,10 +117,11 @@ impl Context {
             metrics,
             sources,
             retries: backoff::Retries::default(),
-            options,
             wakes: wakes::Wakes::default(),
             capabilities: tokio::sync::Mutex::new(None),
             drift_checks: std::sync::Mutex::default(),
+            renders: tokio::sync::Semaphore::new(options.render_workers.max(1)),
+            options,
         }
     }
 }

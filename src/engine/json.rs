@@ -188,12 +188,30 @@ pub fn unmarshal(text: &str) -> Result<Value, String> {
 /// # Errors
 /// Go's syntax error messages.
 pub fn unmarshal_partial(text: &str) -> Result<(Value, Option<String>), String> {
+    parse(text, false)
+}
+
+/// Decodes JSON as Kubernetes decodes an unstructured object (what `lookup` returns): a number
+/// written as an integer that fits `int64` is `int64`, every other number `float64`;
+/// otherwise as [`unmarshal`].
+///
+/// # Errors
+/// Go's syntax error messages, or a number out of `float64`'s range.
+pub fn unmarshal_unstructured(text: &str) -> Result<Value, String> {
+    match parse(text, true)? {
+        (_, Some(error)) => Err(error),
+        (value, None) => Ok(value),
+    }
+}
+
+fn parse(text: &str, integers: bool) -> Result<(Value, Option<String>), String> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         i: 0,
         depth: 0,
         deferred: None,
+        integers,
     };
     p.skip_ws();
     if p.i >= p.s.len() {
@@ -243,6 +261,8 @@ struct Parser<'a> {
     i: usize,
     depth: usize,
     deferred: Option<String>,
+    /// Integers stay `int64` (unstructured decoding) instead of becoming `float64`.
+    integers: bool,
 }
 
 impl Parser<'_> {
@@ -282,7 +302,8 @@ impl Parser<'_> {
         if self.depth > MAX_NESTING {
             return Err("exceeded max depth".into());
         }
-        let v = match self.s.get(self.i) {
+        // deep documents recurse deeply: grow the stack rather than overflow it
+        let v = stacker::maybe_grow(64 * 1024, 1024 * 1024, || match self.s.get(self.i) {
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
             Some(b'"') => self.string().map(Value::string),
@@ -291,7 +312,7 @@ impl Parser<'_> {
             Some(b'n') => self.literal("null", Value::Nil),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => Err(self.unexpected("looking for beginning of value")),
-        };
+        });
         self.depth -= 1;
         v
     }
@@ -352,6 +373,12 @@ impl Parser<'_> {
             }
         }
         let text = &self.text[start..self.i];
+        if self.integers
+            && !text.contains(['.', 'e', 'E'])
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Ok(Value::Int(i, crate::engine::value::IntKind::Int64));
+        }
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Value::Float(f)),
             _ => {

@@ -216,6 +216,8 @@ pub struct Deploy<'a> {
     pub max_history: usize,
     /// The client templates' `lookup` reads the cluster with (read-only).
     pub lookup_client: kube::Client,
+    /// Bounds the renders running at once.
+    pub renders: &'a tokio::sync::Semaphore,
 }
 
 /// Renders and records a new revision (an install when no revision is deployed, else an
@@ -246,6 +248,12 @@ pub async fn begin_deploy<S: ReleaseStore>(
     let capabilities = d.capabilities.clone();
     let runtime = tokio::runtime::Handle::current();
     let client = d.lookup_client.clone();
+    // a render holds a blocking thread (and its allocator heap): only so many at once
+    let permit = d
+        .renders
+        .acquire()
+        .await
+        .map_err(|e| ActError::Stopped(e.to_string()))?;
     let rendering = std::time::Instant::now();
     // rendering is CPU-bound (and a lookup blocks its thread): off the async workers
     let installed = tokio::task::spawn_blocking(move || {
@@ -256,6 +264,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
     })
     .await
     .map_err(|e| ActError::Stopped(e.to_string()))??;
+    drop(permit);
     let render_seconds = rendering.elapsed().as_secs_f64();
     if is_install && d.install_crds {
         install_crds(applier, &installed, d.release).await?;

@@ -191,6 +191,7 @@ pub async fn step(
                 install_crds: !hr.spec.install.skip_crds,
                 max_history: usize::try_from(hr.spec.effective_max_history()).unwrap_or(0),
                 lookup_client: ctx.client.clone(),
+                renders: &ctx.renders,
             };
             let kind = if is_install {
                 OperationKind::Install
@@ -1299,7 +1300,13 @@ fn timeout_of(hr: &HelmRelease, kind: OperationKind) -> Duration {
         OperationKind::Install => &hr.spec.install.timeout,
         OperationKind::Rollback => &hr.spec.rollback.timeout,
         OperationKind::Uninstall => &hr.spec.uninstall.timeout,
-        _ => &hr.spec.upgrade.timeout,
+        OperationKind::Test => hr
+            .spec
+            .test
+            .timeout
+            .as_ref()
+            .unwrap_or(&hr.spec.upgrade.timeout),
+        OperationKind::Upgrade => &hr.spec.upgrade.timeout,
     };
     parse_duration(text).unwrap_or(Duration::from_secs(600))
 }
