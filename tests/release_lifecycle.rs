@@ -260,32 +260,53 @@ fn until<T>(
     }
 }
 
+/// A cluster with the operator, and the hooked chart served by nginx as HelmRepository
+/// `default/charts`.
+struct Bed {
+    dir: PathBuf,
+    kubeconfig: PathBuf,
+    op: common::operator::Operator,
+    _emulator: kube_emulator::RunningEmulator,
+    _web: common::Process,
+}
+
+impl Bed {
+    /// `None` (with a printed reason) when a part the test needs is missing.
+    fn start(name: &str) -> Option<Bed> {
+        let dir = common::scratch_dir(name);
+        common::require(TEST, "kubectl", common::which("kubectl"))?;
+        let python = common::helm_oracle(TEST)?;
+        let nginx = common::require(TEST, "nginx", common::nginx::binary())?;
+        let root = dir.join("www");
+        let chart = write_chart(&dir);
+        package(&python, &chart, &root.join("repo"));
+        let (web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
+        let (emulator, kubeconfig, op) = start_cluster(&dir, &[]);
+        apply(
+            &dir,
+            &kubeconfig,
+            "repo.yaml",
+            &format!(
+                "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {{name: charts, namespace: default}}\nspec:\n  url: http://127.0.0.1:{port}/plain/repo\n"
+            ),
+        );
+        Some(Bed {
+            dir,
+            kubeconfig,
+            op,
+            _emulator: emulator,
+            _web: web,
+        })
+    }
+}
+
 #[test]
 fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
-    let dir = common::scratch_dir("release-lifecycle");
-    if common::require(TEST, "kubectl", common::which("kubectl")).is_none() {
-        return;
-    }
-    let Some(python) = common::helm_oracle(TEST) else {
+    let Some(bed) = Bed::start("release-lifecycle") else {
         return;
     };
-    let Some(nginx) = common::require(TEST, "nginx", common::nginx::binary()) else {
-        return;
-    };
-    let root = dir.join("www");
-    let chart = write_chart(&dir);
-    package(&python, &chart, &root.join("repo"));
-    let (_web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
-    let (_emulator, kubeconfig, op) = start_cluster(&dir, &[]);
+    let (dir, kubeconfig) = (bed.dir.clone(), bed.kubeconfig.clone());
     let kc = kubeconfig.as_path();
-    apply(
-        &dir,
-        kc,
-        "repo.yaml",
-        &format!(
-            "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {{name: charts, namespace: default}}\nspec:\n  url: http://127.0.0.1:{port}/plain/repo\n"
-        ),
-    );
     let spec = "  install: {wait: true, timeout: 60s}\n  upgrade: {wait: true, timeout: 20s}\n  rollback: {enabled: true, wait: true, timeout: 60s}\n  test: {enable: true}\n";
 
     // install: pre-install hooks by weight (the ConfigMap at -5, then the Job at 5), the
@@ -410,7 +431,7 @@ fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
         3,
         "the failed inputs ran again"
     );
-    let (_, metrics) = http_get(op.metrics, "/metrics").expect("metrics");
+    let (_, metrics) = http_get(bed.op.metrics, "/metrics").expect("metrics");
     assert!(
         metrics.contains(
             "helm_release_rollbacks_total{namespace=\"default\",release=\"life\",status=\"success\"} 1"
@@ -516,35 +537,16 @@ fn hooks_tests_rollbacks_and_uninstall_follow_helm() {
     assert!(!exists(&dir, kc, "deployment/life-web"));
     assert!(!exists(&dir, kc, "configmap/life-config"));
     assert!(records(&dir, kc, "life").is_empty());
-    stop_operator(op);
+    stop_operator(bed.op);
 }
 
 #[test]
 fn cleanup_on_fail_removes_what_a_failed_upgrade_created() {
-    let dir = common::scratch_dir("release-cleanup-on-fail");
-    if common::require(TEST, "kubectl", common::which("kubectl")).is_none() {
-        return;
-    }
-    let Some(python) = common::helm_oracle(TEST) else {
+    let Some(bed) = Bed::start("release-cleanup-on-fail") else {
         return;
     };
-    let Some(nginx) = common::require(TEST, "nginx", common::nginx::binary()) else {
-        return;
-    };
-    let root = dir.join("www");
-    let chart = write_chart(&dir);
-    package(&python, &chart, &root.join("repo"));
-    let (_web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
-    let (_emulator, kubeconfig, op) = start_cluster(&dir, &[]);
+    let (dir, kubeconfig) = (bed.dir.clone(), bed.kubeconfig.clone());
     let kc = kubeconfig.as_path();
-    apply(
-        &dir,
-        kc,
-        "repo.yaml",
-        &format!(
-            "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {{name: charts, namespace: default}}\nspec:\n  url: http://127.0.0.1:{port}/plain/repo\n"
-        ),
-    );
     let spec = "  install: {wait: true, disableHooks: true}\n  upgrade: {wait: true, timeout: 20s, cleanupOnFail: true, disableHooks: true}\n  rollback: {enabled: false}\n";
     apply(
         &dir,
@@ -602,35 +604,16 @@ fn cleanup_on_fail_removes_what_a_failed_upgrade_created() {
         object(&dir, kc, "configmap/clean-config")["data"]["note"],
         "two"
     );
-    stop_operator(op);
+    stop_operator(bed.op);
 }
 
 #[test]
 fn drift_is_reported_in_warn_mode_and_corrected_in_enabled_mode() {
-    let dir = common::scratch_dir("release-drift");
-    if common::require(TEST, "kubectl", common::which("kubectl")).is_none() {
-        return;
-    }
-    let Some(python) = common::helm_oracle(TEST) else {
+    let Some(bed) = Bed::start("release-drift") else {
         return;
     };
-    let Some(nginx) = common::require(TEST, "nginx", common::nginx::binary()) else {
-        return;
-    };
-    let root = dir.join("www");
-    let chart = write_chart(&dir);
-    package(&python, &chart, &root.join("repo"));
-    let (_web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
-    let (_emulator, kubeconfig, op) = start_cluster(&dir, &[]);
+    let (dir, kubeconfig) = (bed.dir.clone(), bed.kubeconfig.clone());
     let kc = kubeconfig.as_path();
-    apply(
-        &dir,
-        kc,
-        "repo.yaml",
-        &format!(
-            "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRepository\nmetadata: {{name: charts, namespace: default}}\nspec:\n  url: http://127.0.0.1:{port}/plain/repo\n"
-        ),
-    );
     let spec = |mode: &str| {
         format!(
             "  interval: 2s\n  install: {{disableHooks: true}}\n  upgrade: {{disableHooks: true}}\n  driftDetection:\n    mode: {mode}\n    ignore:\n    - paths: [/data/ignored]\n      target: {{kind: ConfigMap}}\n"
@@ -729,5 +712,5 @@ fn drift_is_reported_in_warn_mode_and_corrected_in_enabled_mode() {
         .collect();
     assert!(reasons.contains(&"DriftDetected"), "{reasons:?}");
     assert!(reasons.contains(&"DriftCorrected"), "{reasons:?}");
-    stop_operator(op);
+    stop_operator(bed.op);
 }
