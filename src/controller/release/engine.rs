@@ -1282,16 +1282,10 @@ fn policy_of(hr: &HelmRelease, namespace: &str) -> Policy {
         )
         .unwrap_or(0),
         replace: spec.install.replace,
-        // an interrupted record is left alone for the longest time any operation may take
-        timeout: [
-            OperationKind::Install,
-            OperationKind::Upgrade,
-            OperationKind::Rollback,
-        ]
-        .into_iter()
-        .map(|kind| timeout_of(hr, kind))
-        .max()
-        .unwrap_or_default(),
+        // an interrupted record is left alone for as long as its operation may take
+        timeout: timeout_of(hr, OperationKind::Upgrade),
+        install_timeout: timeout_of(hr, OperationKind::Install),
+        rollback_timeout: timeout_of(hr, OperationKind::Rollback),
     }
 }
 

@@ -134,8 +134,13 @@ pub struct Policy {
     pub retries: u32,
     /// `install.replace`: reuse the name of an uninstalled release with history.
     pub replace: bool,
-    /// The operation timeout (for interrupted pending records).
+    /// The upgrade timeout (how long an interrupted `pending-upgrade` or `uninstalling` record
+    /// is left alone).
     pub timeout: Duration,
+    /// The install timeout (for an interrupted `pending-install` record).
+    pub install_timeout: Duration,
+    /// The rollback timeout (for an interrupted `pending-rollback` record).
+    pub rollback_timeout: Duration,
 }
 
 /// Everything the planner looks at.
@@ -258,7 +263,12 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
         };
     }
     if let Some(record) = live.filter(|r| r.status.is_pending()) {
-        return if record.age >= policy.timeout {
+        let limit = match record.status {
+            RecordStatus::PendingInstall => policy.install_timeout,
+            RecordStatus::PendingRollback => policy.rollback_timeout,
+            _ => policy.timeout,
+        };
+        return if record.age >= limit {
             Step::MarkFailed {
                 revision: record.revision,
             }
@@ -432,6 +442,8 @@ mod tests {
             retries: 0,
             replace: false,
             timeout: 5 * MINUTE,
+            install_timeout: 5 * MINUTE,
+            rollback_timeout: 5 * MINUTE,
         }
     }
 
@@ -590,8 +602,15 @@ mod tests {
         let obs = observe(vec![pending.clone()]);
         assert!(matches!(plan(&obs, &policy()), Step::Wait { .. }));
         pending.age = 6 * MINUTE;
-        let obs = observe(vec![pending]);
+        let obs = observe(vec![pending.clone()]);
         assert_eq!(plan(&obs, &policy()), Step::MarkFailed { revision: 3 });
+        // each pending status waits for its own operation's timeout
+        let mut p = policy();
+        p.install_timeout = 20 * MINUTE;
+        assert_eq!(plan(&obs, &p), Step::MarkFailed { revision: 3 });
+        pending.status = S::PendingInstall;
+        let obs = observe(vec![pending]);
+        assert!(matches!(plan(&obs, &p), Step::Wait { .. }));
     }
 
     #[test]
