@@ -313,7 +313,7 @@ impl Inner {
             format!("/apis/{group_version}")
         };
         // client-go escapes the discovery path once to build it and again to send it
-        let path = escape_path(&clean_path(&escape_path(&raw)));
+        let path = escape_path(&crate::engine::funcs::paths::clean(&escape_path(&raw)));
         self.discovery_calls.fetch_add(1, Ordering::Relaxed);
         let resources = match self.get(&path, DISCOVERY_ACCEPT).await {
             Ok(body) => parse_resources(&body)?,
@@ -683,41 +683,13 @@ fn object_path(target: &Target, namespace: &str, name: &str) -> String {
     segments.push(&target.resource);
     segments.push(name);
     let joined: Vec<&str> = segments.into_iter().filter(|s| !s.is_empty()).collect();
-    let clean = clean_path(&joined.join("/"));
+    let clean = crate::engine::funcs::paths::clean(&joined.join("/"));
     let rooted = if clean.starts_with('/') {
         clean
     } else {
         format!("/{clean}")
     };
     escape_path(&rooted)
-}
-
-/// Go's `path.Clean`.
-fn clean_path(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
-    }
 }
 
 /// Go's URL path escaping (`url.URL.EscapedPath` of a path without a raw form).
@@ -980,10 +952,13 @@ mod tests {
             object_path(&target("", "", "", false), "", "x+y"),
             "/api/x+y"
         );
-        assert_eq!(clean_path("/apis/../v1"), "/v1");
-        assert_eq!(clean_path("/apis/a//b/./c/"), "/apis/a/b/c");
-        assert_eq!(clean_path("a/../../b"), "../b");
-        assert_eq!(clean_path("/.."), "/");
+        assert_eq!(crate::engine::funcs::paths::clean("/apis/../v1"), "/v1");
+        assert_eq!(
+            crate::engine::funcs::paths::clean("/apis/a//b/./c/"),
+            "/apis/a/b/c"
+        );
+        assert_eq!(crate::engine::funcs::paths::clean("a/../../b"), "../b");
+        assert_eq!(crate::engine::funcs::paths::clean("/.."), "/");
     }
 
     #[test]

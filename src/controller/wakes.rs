@@ -34,6 +34,24 @@ struct Index {
     content: HashMap<Key, String>,
 }
 
+impl Index {
+    /// Removes what `release` pointed at (its dependencies and its repository).
+    fn drop_edges(&mut self, release: &Key) {
+        if let Some((dependencies, repository)) = self.edges.remove(release) {
+            for d in dependencies {
+                if let Some(set) = self.dependents.get_mut(&d) {
+                    set.remove(release);
+                }
+            }
+            if let Some(r) = repository
+                && let Some(set) = self.users.get_mut(&r)
+            {
+                set.remove(release);
+            }
+        }
+    }
+}
+
 /// The wake index, the channel its wakes go out on, and the HelmRepositories as the watch last
 /// delivered them (releases read their repository here instead of asking the API server).
 pub struct Wakes {
@@ -113,18 +131,7 @@ impl Wakes {
             let index = &mut *index;
             let wanted = (dependencies, repository);
             if index.edges.get(&me) != Some(&wanted) {
-                if let Some((old_deps, old_repo)) = index.edges.remove(&me) {
-                    for d in old_deps {
-                        if let Some(set) = index.dependents.get_mut(&d) {
-                            set.remove(&me);
-                        }
-                    }
-                    if let Some(r) = old_repo
-                        && let Some(set) = index.users.get_mut(&r)
-                    {
-                        set.remove(&me);
-                    }
-                }
+                index.drop_edges(&me);
                 for d in &wanted.0 {
                     index
                         .dependents
@@ -158,19 +165,7 @@ impl Wakes {
     pub fn forget_release(&self, hr: &HelmRelease) {
         let me: Key = (hr.namespace().unwrap_or_default(), hr.name_any());
         if let Ok(mut index) = self.index.lock() {
-            let index = &mut *index;
-            if let Some((deps, repo)) = index.edges.remove(&me) {
-                for d in deps {
-                    if let Some(set) = index.dependents.get_mut(&d) {
-                        set.remove(&me);
-                    }
-                }
-                if let Some(r) = repo
-                    && let Some(set) = index.users.get_mut(&r)
-                {
-                    set.remove(&me);
-                }
-            }
+            index.drop_edges(&me);
             index.readiness.remove(&me);
         }
         // its dependents now miss a dependency: they say so
