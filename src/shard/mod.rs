@@ -6,6 +6,8 @@
 //! namespace. Lease-based membership and the consistent-hash ring implement the same trait, so
 //! they drop in without rewiring the controllers.
 
+pub mod ring;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
