@@ -1,10 +1,12 @@
 //! Which replica owns which namespace: consistent hashing with virtual nodes and bounded loads.
-//! Pure. Every replica computes the same assignment from the same member list (the hash is
-//! SHA-256, stable across builds and platforms, so replicas of different versions agree during
-//! a rolling upgrade). Each member is placed on the ring at many points; a namespace goes to
-//! the first member clockwise from its own point that still has room, where room is the
-//! average load times [`LOAD_BOUND_PERCENT`] % (Mirrokni, Thorup and Zadimoghaddam's bounded loads): the
-//! load stays even while adding or removing a member moves about 1/N of the namespaces.
+//! Pure. The leader computes the assignment from the members and namespaces it sees and
+//! publishes it as an epoch (see [`super::fence`]), so replicas act on one agreed map even while
+//! their own watches disagree on which namespaces exist. The hash is SHA-256, stable across
+//! builds and platforms, so a leader of another version computes the same map during a rolling
+//! upgrade. Each member is placed on the ring at many points; a namespace goes to the first
+//! member clockwise from its own point that still has room, where room is the average load
+//! times [`LOAD_BOUND_PERCENT`] % (Mirrokni, Thorup and Zadimoghaddam's bounded loads): the load
+//! stays even while adding or removing a member moves about 1/N of the namespaces.
 
 use std::collections::BTreeMap;
 
