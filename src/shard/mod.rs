@@ -7,6 +7,7 @@
 //! they drop in without rewiring the controllers.
 
 pub mod fence;
+pub mod members;
 pub mod ring;
 
 use std::collections::BTreeSet;
