@@ -6,6 +6,7 @@
 //! namespace. Lease-based membership and the consistent-hash ring implement the same trait, so
 //! they drop in without rewiring the controllers.
 
+pub mod assignment;
 pub mod fence;
 pub mod members;
 pub mod ring;
