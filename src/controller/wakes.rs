@@ -52,6 +52,23 @@ impl Index {
     }
 }
 
+/// Records `state` as what `me` shows now; when it changed, the releases `targets` lists for
+/// `me` are to be woken.
+fn changed_wakes(
+    seen: &mut HashMap<Key, String>,
+    targets: &HashMap<Key, BTreeSet<Key>>,
+    me: &Key,
+    state: String,
+) -> Vec<Key> {
+    if seen.insert(me.clone(), state.clone()) == Some(state) {
+        return Vec::new();
+    }
+    targets
+        .get(me)
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default()
+}
+
 /// The wake index, the channel its wakes go out on, and the HelmRepositories as the watch last
 /// delivered them (releases read their repository here instead of asking the API server).
 pub struct Wakes {
@@ -144,21 +161,14 @@ impl Wakes {
                 }
                 index.edges.insert(me.clone(), wanted);
             }
-            let state = readiness_of(hr);
-            let changed = index.readiness.insert(me.clone(), state.clone()) != Some(state);
-            if changed {
-                index
-                    .dependents
-                    .get(&me)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default()
-            } else {
-                Vec::new()
-            }
+            changed_wakes(
+                &mut index.readiness,
+                &index.dependents,
+                &me,
+                readiness_of(hr),
+            )
         };
-        for key in to_wake {
-            let _ = self.sender.send(key);
-        }
+        self.wake(to_wake);
     }
 
     /// Forgets a HelmRelease the watch saw deleted.
@@ -169,9 +179,7 @@ impl Wakes {
             index.readiness.remove(&me);
         }
         // its dependents now miss a dependency: they say so
-        for key in self.dependents_of(&me.0, &me.1) {
-            let _ = self.sender.send(key);
-        }
+        self.wake(self.dependents_of(&me.0, &me.1));
     }
 
     /// Forgets a HelmRepository the watch saw deleted (its releases are woken to say so).
@@ -191,9 +199,7 @@ impl Wakes {
                     .unwrap_or_default()
             })
             .unwrap_or_default();
-        for key in users {
-            let _ = self.sender.send(key);
-        }
+        self.wake(users);
     }
 
     /// The HelmRepository `namespace/name` as the watch last delivered it; `None` when this
@@ -221,19 +227,15 @@ impl Wakes {
             let Ok(mut index) = self.index.lock() else {
                 return;
             };
-            let state = content_of(repo);
-            let changed = index.content.insert(me.clone(), state.clone()) != Some(state);
-            if changed {
-                index
-                    .users
-                    .get(&me)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default()
-            } else {
-                Vec::new()
-            }
+            let index = &mut *index;
+            changed_wakes(&mut index.content, &index.users, &me, content_of(repo))
         };
-        for key in to_wake {
+        self.wake(to_wake);
+    }
+
+    fn wake(&self, releases: Vec<Key>) {
+        for key in releases {
+            // no subscriber yet (the controllers start after the first events): nothing to wake
             let _ = self.sender.send(key);
         }
     }
