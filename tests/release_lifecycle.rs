@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::operator::{apply, condition, kubectl, start_cluster, stop_operator};
 use common::{eventually, http_get};
-use helm_operator::cluster::storage::{HookPhase, Release, Status, release_from_secret};
+use helm_operator::cluster::storage::{HookPhase, Release, Status};
 use serde_json::Value;
 
 const TEST: &str = "release lifecycle";
@@ -175,34 +175,9 @@ fn release_yaml(name: &str, spec_extra: &str, values: &str) -> String {
     )
 }
 
-/// Every record of release `name`, oldest first, read with Helm's codec.
+/// Every record of release `name`, oldest first.
 fn records(dir: &Path, kubeconfig: &Path, name: &str) -> Vec<Release> {
-    let (ok, json) = kubectl(
-        dir,
-        kubeconfig,
-        &[
-            "get",
-            "secrets",
-            "-l",
-            &format!("owner=helm,name={name}"),
-            "-o",
-            "json",
-        ],
-    );
-    assert!(ok, "{json}");
-    let list: Value = serde_json::from_str(&json).unwrap();
-    let mut out: Vec<Release> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let secret: k8s_openapi::api::core::v1::Secret =
-                serde_json::from_value(s.clone()).unwrap();
-            release_from_secret(&secret).expect("a record Helm's codec reads")
-        })
-        .collect();
-    out.sort_by_key(|r| r.version);
-    out
+    common::operator::release_records(dir, kubeconfig, name)
 }
 
 fn statuses(records: &[Release]) -> Vec<(i32, String)> {

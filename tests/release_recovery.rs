@@ -22,9 +22,7 @@ use std::time::Duration;
 
 use common::operator::{Operator, kubectl, stop_operator};
 use common::{Process, eventually, free_port, http_get};
-use helm_operator::cluster::storage::{
-    GoTime, LabelStamp, Release, Status, release_from_secret, release_secret,
-};
+use helm_operator::cluster::storage::{GoTime, LabelStamp, Release, Status, release_secret};
 use kube_emulator::{EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 
@@ -228,22 +226,7 @@ impl Bed {
 
     /// Every record of release `name`, oldest first, read with Helm's codec.
     fn records(&self, name: &str) -> Vec<Release> {
-        let selector = format!("owner=helm,name={name}");
-        let (ok, json) = self.kubectl(&["get", "secrets", "-l", &selector, "-o", "json"]);
-        assert!(ok, "{json}");
-        let list: Value = serde_json::from_str(&json).unwrap();
-        let mut records: Vec<Release> = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                let secret: k8s_openapi::api::core::v1::Secret =
-                    serde_json::from_value(s.clone()).unwrap();
-                release_from_secret(&secret).expect("a record Helm's codec reads")
-            })
-            .collect();
-        records.sort_by_key(|r| r.version);
-        records
+        common::operator::release_records(&self.dir, &self.kubeconfig, name)
     }
 
     /// Runs a Python script with `helm_python`; `sys.argv[1]` is the kubeconfig, then `args`.

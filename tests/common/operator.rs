@@ -135,3 +135,33 @@ pub fn start_cluster(
     });
     (emulator, kubeconfig, operator)
 }
+
+/// Every Helm record of release `name` (in any namespace kubectl's context reaches: the
+/// kubeconfig's default), oldest first, read with Helm's codec.
+pub fn release_records(
+    dir: &Path,
+    kubeconfig: &Path,
+    name: &str,
+) -> Vec<helm_operator::cluster::storage::Release> {
+    let selector = format!("owner=helm,name={name}");
+    let (ok, json) = kubectl(
+        dir,
+        kubeconfig,
+        &["get", "secrets", "-l", &selector, "-o", "json"],
+    );
+    assert!(ok, "{json}");
+    let list: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut records: Vec<helm_operator::cluster::storage::Release> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let secret: k8s_openapi::api::core::v1::Secret =
+                serde_json::from_value(s.clone()).unwrap();
+            helm_operator::cluster::storage::release_from_secret(&secret)
+                .expect("a record Helm's codec reads")
+        })
+        .collect();
+    records.sort_by_key(|r| r.version);
+    records
+}

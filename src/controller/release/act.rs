@@ -9,7 +9,6 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -434,7 +433,7 @@ pub async fn advance<S: ReleaseStore>(
                     stage = if event == pre && op.kind != OperationKind::Test {
                         Stage::Apply
                     } else {
-                        return finish(store, applier, op, &record).await;
+                        return finish(store, op, &record).await;
                     };
                     continue;
                 };
@@ -633,16 +632,13 @@ async fn apply_revision(
     record: &Release,
     previous: Option<&Release>,
 ) -> Result<(), ApplyError> {
+    // ownership was checked before the revision was recorded (`begin_deploy`), as Helm checks
+    // it once; a rollback returns to objects the release had, and Helm does not check them
     let resources = applier.prepare_manifest(&record.manifest, release).await?;
     let old_keys: Vec<ObjectKey> = match previous {
         Some(p) => keys_of(applier, &p.manifest, &release.namespace).await,
         None => Vec::new(),
     };
-    for resource in &resources {
-        if !old_keys.iter().any(|k| k.same_object(&resource.key)) {
-            applier.check_ownership(resource, release).await?;
-        }
-    }
     for resource in &resources {
         applier.apply_resource(resource).await?;
     }
@@ -772,7 +768,6 @@ fn wait_failure(summary: &crate::cluster::readiness::Summary) -> String {
 /// The operation is done: the record's final status, as Helm writes it.
 async fn finish<S: ReleaseStore>(
     store: &S,
-    applier: &Applier,
     op: &Operation<'_>,
     record: &Release,
 ) -> Result<Outcome, ActError> {
@@ -785,7 +780,6 @@ async fn finish<S: ReleaseStore>(
             })
         }
         OperationKind::Uninstall => {
-            let _ = applier;
             if op.keep_history {
                 let mut done =
                     with_status(record, Status::Uninstalled, DESCRIPTION_UNINSTALLED, now);
@@ -933,9 +927,4 @@ pub async fn mark_failed<S: ReleaseStore>(
         store.update(&failed).await?;
     }
     Ok(Outcome::MarkedFailed { revision })
-}
-
-/// How long until `deadline`, or zero once it passed.
-pub fn until(deadline: jiff::Timestamp, now: jiff::Timestamp) -> Duration {
-    Duration::try_from(deadline.duration_since(now)).unwrap_or(Duration::ZERO)
 }

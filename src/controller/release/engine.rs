@@ -14,7 +14,7 @@ use kube::runtime::events::EventType;
 use super::act::{self, Deploy, Outcome};
 use super::chart::ResolvedChart;
 use super::observe::{self, Inputs};
-use super::plan::{self, InstallRemediation, OperationKind, Policy, Step, UninstallReason};
+use super::plan::{self, InstallRemediation, OperationKind, Policy, Step};
 use super::record::Provenance;
 use super::values;
 use crate::api::conditions::{self, ConditionUpdate, reason, status};
@@ -120,10 +120,9 @@ pub async fn step(
         &digest,
         deleting,
         retry_after,
-        tests.due,
+        tests,
         jiff::Timestamp::now(),
     );
-    observation.test_failed = tests.failed;
     let policy = policy_of(hr, &namespace);
     let mut next_step = plan::plan(&observation, &policy);
     // drift is looked for only when nothing else is to be done (it costs two reads per object)
@@ -217,17 +216,7 @@ pub async fn step(
                     return not_ready(ctx, hr, &current, e.reason(), &e.to_string(), false).await;
                 }
             };
-            run(
-                ctx,
-                hr,
-                &current,
-                &store,
-                &release,
-                kind,
-                record.version,
-                None,
-            )
-            .await
+            run(ctx, hr, &store, &release, kind, record.version, None).await
         }
         Step::Rollback { to } => {
             let max_history = usize::try_from(hr.spec.effective_max_history()).unwrap_or(0);
@@ -236,7 +225,6 @@ pub async fn step(
                     run(
                         ctx,
                         hr,
-                        &current,
                         &store,
                         &release,
                         OperationKind::Rollback,
@@ -248,25 +236,18 @@ pub async fn step(
                 Err(e) => Err(e),
             }
         }
-        Step::Uninstall { why } => match act::begin_uninstall(&store, &history).await {
+        Step::Uninstall { .. } => match act::begin_uninstall(&store, &history).await {
             Ok(Some(revision)) => {
-                let keep = *why == UninstallReason::Deletion && hr.spec.uninstall.keep_history;
-                let history = store
-                    .history(&release.namespace, &release.name)
-                    .await
-                    .unwrap_or_default();
-                let mut op = operation_of(
+                run(
+                    ctx,
                     hr,
+                    &store,
+                    &release,
                     OperationKind::Uninstall,
                     revision,
-                    &history,
-                    &release,
-                    false,
-                );
-                op.keep_history = keep;
-                act::advance(&store, &ctx.applier, &op, act::Stage::first(op.kind))
-                    .await
-                    .map(|o| (OperationKind::Uninstall, o))
+                    None,
+                )
+                .await
             }
             Ok(None) => Ok((OperationKind::Uninstall, Outcome::Uninstalled)),
             Err(e) => Err(e),
@@ -275,7 +256,6 @@ pub async fn step(
             run(
                 ctx,
                 hr,
-                &current,
                 &store,
                 &release,
                 OperationKind::Test,
@@ -290,7 +270,7 @@ pub async fn step(
                 .operation
                 .as_ref()
                 .is_some_and(|o| jiff::Timestamp::now() >= o.deadline.0);
-            let mut operation = operation_of(
+            let operation = operation_of(
                 hr,
                 op.kind,
                 op.revision,
@@ -298,7 +278,6 @@ pub async fn step(
                 &release,
                 deadline_passed,
             );
-            operation.keep_history = hr.spec.uninstall.keep_history && deleting;
             act::advance(&store, &ctx.applier, &operation, stage)
                 .await
                 .map(|o| (op.kind, o))
@@ -440,7 +419,6 @@ pub async fn step(
 async fn run(
     ctx: &Context,
     hr: &HelmRelease,
-    _current: &HelmReleaseStatus,
     store: &SecretStore,
     release: &ReleaseRef,
     kind: OperationKind,
@@ -506,7 +484,8 @@ fn operation_of<'a>(
         },
         disable_hooks,
         cleanup_on_fail,
-        keep_history: false,
+        // only the uninstall of a deleted HelmRelease keeps history (a remediation does not)
+        keep_history: hr.metadata.deletion_timestamp.is_some() && spec.uninstall.keep_history,
         deadline_passed,
     }
 }

@@ -169,7 +169,7 @@ pub fn observation(
     desired: &str,
     deleting: bool,
     retry_after: Duration,
-    test_due: bool,
+    tests: TestResults,
     now: jiff::Timestamp,
 ) -> Observation {
     let mut summaries: Vec<RecordSummary> = records.iter().map(|r| summarize(r, now)).collect();
@@ -194,9 +194,9 @@ pub fn observation(
         in_flight,
         desired: desired.to_owned(),
         failure,
-        test_due,
+        test_due: tests.due,
         drift_to_correct: false,
-        test_failed: false,
+        test_failed: tests.failed,
     }
 }
 
@@ -302,7 +302,7 @@ mod tests {
             "d2",
             false,
             Duration::ZERO,
-            false,
+            TestResults::default(),
             now,
         );
         assert_eq!(obs.records[0].revision, 2);
@@ -324,8 +324,19 @@ mod tests {
                 "2026-01-01T00:09:00Z".parse().unwrap(),
             )),
         };
-        let obs =
-            |after| observation(&[], None, Some(&memory), "d", false, after, false, now).failure;
+        let obs = |after| {
+            observation(
+                &[],
+                None,
+                Some(&memory),
+                "d",
+                false,
+                after,
+                TestResults::default(),
+                now,
+            )
+            .failure
+        };
         assert!(obs(Duration::from_secs(30)).backoff_elapsed);
         assert!(!obs(Duration::from_secs(120)).backoff_elapsed);
         assert_eq!(obs(Duration::ZERO).attempts, 2);
