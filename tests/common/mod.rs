@@ -7,6 +7,7 @@ pub mod nginx;
 pub mod operator;
 pub mod oracle;
 pub mod registry;
+pub mod replicas;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

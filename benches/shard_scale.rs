@@ -1,0 +1,2 @@
+//! Sharding benchmark (being written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Several `helm-operator` replicas as separate processes against one API server.
