@@ -874,7 +874,7 @@ impl Run {
             .arg(&operator_kubeconfig)
             .args(["--health-address", &format!("127.0.0.1:{health}")])
             .args(["--metrics-address", &format!("127.0.0.1:{metrics_port}")])
-            .args(["--replica-id", "bench"])
+            .args(["--replica-id", "bench", "--operator-namespace", "default"])
             .args(["--log-format", "json", "--log-level", "warn"])
             .env_remove("POD_NAME")
             .env_remove("POD_NAMESPACE")

@@ -300,7 +300,7 @@ start helm-operator env -u POD_NAME -u POD_NAMESPACE "$OPERATOR" run \
     --kubeconfig "$KUBECONFIG_FILE" \
     --health-address "127.0.0.1:$HEALTH_PORT" \
     --metrics-address "127.0.0.1:$METRICS_PORT" \
-    --replica-id demo --log-format text
+    --replica-id demo --operator-namespace default --log-format text
 wait_for 600 http_ok "http://127.0.0.1:$HEALTH_PORT/readyz" ||
     fail "the operator is not ready after 60 s; see $WORK/logs/helm-operator.log"
 

@@ -18,7 +18,8 @@ use helm_operator::controller::repository::status::StatusBounds;
 use helm_operator::controller::{self, Context, ControllerOptions, ControllerSpec};
 use helm_operator::engine::chart::load::LoadLimits;
 use helm_operator::server::{Readiness, Server};
-use helm_operator::shard::{ShardOwnership, SingleMember};
+use helm_operator::shard::ShardOwnership;
+use helm_operator::shard::membership::{Leased, MembershipConfig};
 use helm_operator::source::sync::{SourceLimits, Sources};
 use helm_operator::telemetry::{self, Metrics};
 use tokio::sync::watch;
@@ -649,11 +650,13 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let readiness = Arc::new(Readiness::default());
     let accepting = readiness.register("not-shutting-down");
     accepting.set(true);
+    let shards_report = helm_operator::server::ShardsReport::default();
     let server = Server::bind(
         settings.health_address,
         settings.metrics_address,
         Arc::clone(&readiness),
         Arc::clone(&metrics),
+        Arc::clone(&shards_report),
     )
     .await?;
     tracing::info!(
@@ -671,7 +674,22 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let api_check = readiness.register("kube-api");
     tokio::spawn(wait_for_api(client.clone(), api_check, shutdown_rx.clone()));
 
-    let shards: Arc<dyn ShardOwnership> = SingleMember::new(&settings.watch_namespaces);
+    let membership = Leased::start(
+        client.clone(),
+        MembershipConfig {
+            namespace: settings.operator_namespace.clone(),
+            replica: settings.replica_id.clone(),
+            lease_duration: settings.lease_duration,
+            renew_interval: settings.lease_renew_interval,
+            watched_namespaces: settings.watch_namespaces.clone(),
+        },
+        Arc::clone(&metrics),
+        readiness.register("shard-membership"),
+        shutdown_rx.clone(),
+    );
+    let reporting = Arc::clone(&membership);
+    let _ = shards_report.set(Arc::new(move || reporting.report()));
+    let shards: Arc<dyn ShardOwnership> = membership.clone();
     let sources = Arc::new(Sources::new(
         settings.caches.index_bytes,
         settings.caches.chart_bytes,
@@ -756,7 +774,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     accepting.set(false);
     shards.release_all();
     let _ = shutdown_tx.send(true);
+    // the hand-over starts as soon as the running reconciles are done, not when the
+    // controllers have wound down
     let stopped = async {
+        membership.leave(controller::SHUTDOWN_GRACE).await;
         let _ = repositories.await;
         let _ = releases.await;
     };

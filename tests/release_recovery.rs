@@ -187,6 +187,8 @@ impl Bed {
                 &format!("127.0.0.1:{metrics}"),
                 "--replica-id",
                 &name,
+                "--operator-namespace",
+                "default",
                 "--log-format",
                 "json",
                 "--log-level",

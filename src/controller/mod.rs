@@ -15,7 +15,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, Stream, StreamExt, TryStreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::{Action, Config as ControllerConfig};
@@ -39,6 +39,8 @@ pub struct Context {
     pub client: Client,
     /// Publishes events on the reconciled objects.
     pub recorder: Recorder,
+    /// This replica's identity.
+    pub replica: String,
     /// Which namespaces this replica may act on.
     pub shards: Arc<dyn ShardOwnership>,
     /// Metrics.
@@ -113,6 +115,7 @@ impl Context {
             recorder: Recorder::new(client.clone(), reporter),
             applier: crate::cluster::apply::Applier::new(client.clone()),
             client,
+            replica: replica_id.to_owned(),
             shards,
             metrics,
             sources,
@@ -495,15 +498,128 @@ pub fn record_reconcile(
     }
 }
 
-/// A stream that yields once per shard assignment change, to re-queue every object.
-fn assignment_changes(
-    mut changes: watch::Receiver<crate::shard::Assignment>,
-) -> impl Stream<Item = ()> + Send + 'static {
-    futures::stream::unfold((), move |()| {
-        let mut rx = changes.clone();
-        changes.mark_unchanged();
-        async move { rx.changed().await.ok().map(|()| ((), ())) }
+/// How long the watch waits after an assignment change before listing again, so the changes of
+/// one handover (namespaces given up, then taken up) cost one list.
+const RELIST_AFTER: Duration = Duration::from_millis(300);
+
+/// The watch of one kind, with only the objects of namespaces this replica owns passed on (the
+/// cache keeps nothing else), listed anew whenever the assignment gives it more to own. Every
+/// event is first shown to `observe`, owned or not (the wake index spans namespaces). An update
+/// of an object this replica no longer owns is passed on as its deletion, so it leaves the
+/// cache.
+fn owned_objects<K>(
+    api: Api<K>,
+    ctx: Arc<Context>,
+    observe: fn(&Context, &K, bool),
+) -> impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send + 'static
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let watch = move || {
+        kube::runtime::watcher(api.clone(), watcher::Config::default().any_semantic())
+            .default_backoff()
+            // managed fields are never read here, and are most of a small object's size
+            .modify(|obj| obj.meta_mut().managed_fields = None)
+            .boxed()
+    };
+    let changes = ctx.shards.changes();
+    let events = futures::stream::unfold(
+        (watch(), changes, watch),
+        |(mut stream, mut changes, watch)| async move {
+            loop {
+                let more_to_own = async {
+                    let before = changes.borrow_and_update().scope.clone();
+                    loop {
+                        if changes.changed().await.is_err() {
+                            return futures::future::pending().await;
+                        }
+                        tokio::time::sleep(RELIST_AFTER).await;
+                        let after = changes.borrow_and_update().scope.clone();
+                        if after != crate::shard::Scope::Nothing && after != before {
+                            return;
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = more_to_own => stream = watch(),
+                    event = stream.next() => return event.map(|e| (e, (stream, changes, watch))),
+                }
+            }
+        },
+    );
+    events.filter_map(move |event| {
+        let passed = match event {
+            Ok(watcher::Event::Apply(obj)) => {
+                observe(&ctx, &obj, false);
+                Some(Ok(if owned(&ctx, &obj) {
+                    watcher::Event::Apply(obj)
+                } else {
+                    watcher::Event::Delete(obj)
+                }))
+            }
+            // the cache is rebuilt from what the list passes on
+            Ok(watcher::Event::InitApply(obj)) => {
+                observe(&ctx, &obj, false);
+                owned(&ctx, &obj).then_some(Ok(watcher::Event::InitApply(obj)))
+            }
+            Ok(watcher::Event::Delete(obj)) => {
+                observe(&ctx, &obj, true);
+                Some(Ok(watcher::Event::Delete(obj)))
+            }
+            other => Some(other),
+        };
+        futures::future::ready(passed)
     })
+}
+
+fn owned<K: Resource>(ctx: &Context, obj: &K) -> bool {
+    obj.meta()
+        .namespace
+        .as_deref()
+        .is_some_and(|ns| ctx.shards.owns(ns))
+}
+
+/// Runs `reconcile` only while this replica owns the object's namespace, holding it for the
+/// whole reconcile (so the namespace is not handed over mid-way), with an audit record of its
+/// start and end at debug level (`helm_operator::audit`: which replica acted on which object
+/// when, to show that no two replicas ever overlap).
+fn guarded<K, R, Fut>(
+    reconcile: R,
+) -> impl FnMut(
+    Arc<K>,
+    Arc<Context>,
+) -> futures::future::BoxFuture<'static, Result<Action, ReconcileError>>
++ Send
++ Clone
++ 'static
+where
+    K: Resource<DynamicType = ()> + Send + Sync + 'static,
+    R: FnMut(Arc<K>, Arc<Context>) -> Fut + Send + 'static + Clone,
+    Fut: Future<Output = Result<Action, ReconcileError>> + Send + 'static,
+{
+    move |obj: Arc<K>, ctx: Arc<Context>| {
+        let mut reconcile = reconcile.clone();
+        async move {
+            let namespace = obj.meta().namespace.clone().unwrap_or_default();
+            let Some(_held) = ctx.shards.enter(&namespace) else {
+                return Ok(Action::await_change());
+            };
+            let (kind, name) = (K::kind(&()).to_string(), obj.name_any());
+            audit(&ctx, &kind, &namespace, &name, "reconcile started");
+            let result = reconcile(obj, Arc::clone(&ctx)).await;
+            audit(&ctx, &kind, &namespace, &name, "reconcile finished");
+            result
+        }
+        .boxed()
+    }
+}
+
+/// One audit record (see [`guarded`]).
+fn audit(ctx: &Context, kind: &str, namespace: &str, name: &str, what: &'static str) {
+    let at_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    tracing::debug!(target: "helm_operator::audit", kind, namespace, name, replica = %ctx.replica, at_us, "{what}");
 }
 
 /// Resolves when the shutdown flag turns true.
@@ -569,24 +685,11 @@ where
     for (scope, api) in apis {
         let check = readiness.register(format!("cache:{kind}:{scope}"));
         let (store, writer) = kube::runtime::reflector::store();
-        let observing = Arc::clone(&ctx);
-        let observe = triggers.observe;
-        let objects = kube::runtime::watcher(api, watcher::Config::default().any_semantic())
-            .default_backoff()
-            // managed fields are never read here, and are most of a small object's size
-            .modify(|obj| obj.meta_mut().managed_fields = None)
+        let objects = owned_objects(api, Arc::clone(&ctx), triggers.observe)
             .reflect(writer)
-            .inspect_ok(move |event| match event {
-                watcher::Event::Apply(obj) | watcher::Event::InitApply(obj) => {
-                    observe(&observing, obj, false);
-                }
-                watcher::Event::Delete(obj) => observe(&observing, obj, true),
-                watcher::Event::Init | watcher::Event::InitDone => {}
-            })
             .applied_objects();
         let mut controller = Controller::for_stream(objects, store.clone())
             .with_config(ControllerConfig::default().concurrency(spec.concurrency))
-            .reconcile_all_on(assignment_changes(ctx.shards.changes()))
             .graceful_shutdown_on(shutdown_signal(shutdown.clone()));
         if let Some(wakes) = triggers.wakes {
             controller = controller.reconcile_on(wakes(&ctx));
@@ -615,7 +718,7 @@ where
         };
         let kind = kind.clone();
         let run = controller
-            .run(reconcile.clone(), error_policy, Arc::clone(&ctx))
+            .run(guarded(reconcile.clone()), error_policy, Arc::clone(&ctx))
             .for_each(move |result| {
                 if let Err(e) = result {
                     match e {

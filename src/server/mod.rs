@@ -70,10 +70,14 @@ impl Readiness {
     }
 }
 
+/// What `/debug/shards` shows, set once membership has started.
+pub type ShardsReport = Arc<std::sync::OnceLock<Arc<dyn Fn() -> serde_json::Value + Send + Sync>>>;
+
 #[derive(Clone)]
 struct AppState {
     readiness: Arc<Readiness>,
     metrics: Arc<Metrics>,
+    shards: ShardsReport,
 }
 
 async fn healthz() -> &'static str {
@@ -103,8 +107,21 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// The routes served on the health address.
+/// The members, the leader and the namespaces this replica owns, read-only.
+async fn debug_shards(State(state): State<AppState>) -> impl IntoResponse {
+    match state.shards.get() {
+        Some(report) => (StatusCode::OK, axum::Json(report())).into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "membership has not started yet\n",
+        )
+            .into_response(),
+    }
+}
+
 fn health_routes() -> Router<AppState> {
     Router::new()
+        .route("/debug/shards", get(debug_shards))
         .route("/healthz", get(healthz))
         .route("/livez", get(healthz))
         .route("/readyz", get(readyz))
@@ -152,8 +169,13 @@ impl Server {
         metrics_address: SocketAddr,
         readiness: Arc<Readiness>,
         metrics: Arc<Metrics>,
+        shards: ShardsReport,
     ) -> Result<Self, ServerError> {
-        let state = AppState { readiness, metrics };
+        let state = AppState {
+            readiness,
+            metrics,
+            shards,
+        };
         let bind = |address: SocketAddr| async move {
             TcpListener::bind(address)
                 .await

@@ -1,89 +1,66 @@
 //! The assignment the leader publishes: the current epoch (its number and the owner of every
-//! namespace) and the settled one (the newest that every live member acknowledged), kept in one
-//! ConfigMap in the operator's namespace. Pure: the leader's decision ([`next`]) and the
-//! ConfigMap's data format ([`encode`], [`decode`]).
+//! namespace), kept in one ConfigMap in the operator's namespace. Pure: the leader's decision
+//! ([`next`]) and the ConfigMap's data format ([`encode`], [`decode`]).
+//!
+//! The owners are stored as a list of members and, per namespace, the index of its owner, so
+//! that 10,000 namespaces fit well within a ConfigMap's 1 MiB.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::fence::{Epoch, Member};
+use super::fence::Epoch;
 use super::ring::Ring;
 
 /// The ConfigMap that holds the assignment.
 pub const CONFIG_MAP: &str = "helm-operator-assignment";
 
-/// What the leader has published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Published {
-    /// The newest epoch.
-    pub current: Epoch,
-    /// The newest epoch every live member acknowledged.
-    pub settled: Option<Epoch>,
-}
-
-/// What the leader publishes next, given what is published, the members' Leases and the
-/// namespaces it knows of; `None` when nothing changes. A new epoch is published when the live
-/// members or the namespaces give other owners; the settled epoch moves up once every live
-/// member has acknowledged the current one.
+/// What the leader publishes next, given what is published, the live members and the
+/// namespaces it knows of; `None` when nothing changes. A new epoch is published whenever the
+/// live members or the namespaces give other owners, so a namespace that appears gets an owner
+/// and a dead member's namespaces go to the others.
 pub fn next(
-    published: Option<&Published>,
-    members: &[Member],
+    published: Option<&Epoch>,
+    live: &[&str],
     namespaces: &BTreeSet<String>,
-) -> Option<Published> {
-    let live: Vec<&str> = members
-        .iter()
-        .filter(|m| m.live)
-        .map(|m| m.id.as_str())
-        .collect();
+) -> Option<Epoch> {
     let wanted = Ring::new(live.iter().copied()).assign(namespaces.iter().map(String::as_str));
-    let Some(published) = published else {
-        return Some(Published {
-            current: Epoch {
-                number: 1,
-                owners: wanted,
-            },
-            settled: None,
-        });
-    };
-    let current = &published.current;
-    let acknowledged = members
-        .iter()
-        .filter(|m| m.live)
-        .all(|m| m.acknowledged >= current.number);
-    let settled = if acknowledged {
-        Some(current.clone())
-    } else {
-        published.settled.clone()
-    };
-    if wanted != current.owners {
-        return Some(Published {
-            current: Epoch {
-                number: current.number + 1,
-                owners: wanted,
-            },
-            settled,
-        });
+    match published {
+        Some(current) if current.owners == wanted => None,
+        Some(current) => Some(Epoch {
+            number: current.number + 1,
+            owners: wanted,
+        }),
+        None => Some(Epoch {
+            number: 1,
+            owners: wanted,
+        }),
     }
-    (settled != published.settled).then(|| Published {
-        current: current.clone(),
-        settled,
-    })
 }
 
-/// The ConfigMap data of `published`.
-pub fn encode(published: &Published) -> BTreeMap<String, String> {
+/// The ConfigMap data of `epoch`.
+pub fn encode(epoch: &Epoch) -> BTreeMap<String, String> {
+    let members: Vec<&String> = epoch
+        .owners
+        .values()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let index: BTreeMap<&String, usize> =
+        members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let owners: BTreeMap<&String, usize> = epoch
+        .owners
+        .iter()
+        .map(|(ns, owner)| (ns, index[owner]))
+        .collect();
     let mut data = BTreeMap::new();
-    data.insert("epoch".to_owned(), published.current.number.to_string());
+    data.insert("epoch".to_owned(), epoch.number.to_string());
+    data.insert(
+        "members".to_owned(),
+        serde_json::to_string(&members).unwrap_or_default(),
+    );
     data.insert(
         "owners".to_owned(),
-        serde_json::to_string(&published.current.owners).unwrap_or_default(),
+        serde_json::to_string(&owners).unwrap_or_default(),
     );
-    if let Some(settled) = &published.settled {
-        data.insert("settledEpoch".to_owned(), settled.number.to_string());
-        data.insert(
-            "settledOwners".to_owned(),
-            serde_json::to_string(&settled.owners).unwrap_or_default(),
-        );
-    }
     data
 }
 
@@ -91,129 +68,95 @@ pub fn encode(published: &Published) -> BTreeMap<String, String> {
 ///
 /// # Errors
 /// A missing or malformed key, named.
-pub fn decode(data: &BTreeMap<String, String>) -> Result<Published, String> {
-    let epoch = |number: &str, owners: &str| -> Result<Epoch, String> {
-        let text = |key: &str| {
-            data.get(key)
-                .ok_or_else(|| format!("the assignment has no {key:?}"))
-        };
-        Ok(Epoch {
-            number: text(number)?
-                .parse()
-                .map_err(|e| format!("the assignment's {number:?}: {e}"))?,
-            owners: serde_json::from_str(text(owners)?)
-                .map_err(|e| format!("the assignment's {owners:?}: {e}"))?,
-        })
+pub fn decode(data: &BTreeMap<String, String>) -> Result<Epoch, String> {
+    let text = |key: &str| {
+        data.get(key)
+            .ok_or_else(|| format!("the assignment has no {key:?}"))
     };
-    Ok(Published {
-        current: epoch("epoch", "owners")?,
-        settled: if data.contains_key("settledEpoch") {
-            Some(epoch("settledEpoch", "settledOwners")?)
-        } else {
-            None
-        },
-    })
+    let number = text("epoch")?
+        .parse()
+        .map_err(|e| format!("the assignment's \"epoch\": {e}"))?;
+    let members: Vec<String> = serde_json::from_str(text("members")?)
+        .map_err(|e| format!("the assignment's \"members\": {e}"))?;
+    let owners: BTreeMap<String, usize> = serde_json::from_str(text("owners")?)
+        .map_err(|e| format!("the assignment's \"owners\": {e}"))?;
+    let owners = owners
+        .into_iter()
+        .map(|(ns, i)| {
+            members
+                .get(i)
+                .map(|m| (ns.clone(), m.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "the assignment's \"owners\": {ns} names member {i} of {}",
+                        members.len()
+                    )
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Epoch { number, owners })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shard::fence::owned;
 
     fn names(n: usize) -> BTreeSet<String> {
         (0..n).map(|i| format!("ns-{i}")).collect()
     }
 
-    fn member(id: &str, acknowledged: u64, live: bool) -> Member {
-        Member {
-            id: id.to_owned(),
-            acknowledged,
-            live,
-        }
-    }
-
     #[test]
-    fn a_scale_up_goes_through_a_new_epoch_that_settles_once_everyone_applied_it() {
+    fn a_new_epoch_comes_only_when_the_owners_change() {
         let ns = names(300);
-        let mut members = vec![member("a", 0, true), member("b", 0, true)];
-        let p1 = next(None, &members, &ns).unwrap();
-        assert_eq!(p1.current.number, 1);
-        assert_eq!(p1.settled, None);
-        // nothing changes until both applied epoch 1
-        assert_eq!(next(Some(&p1), &members, &ns), None);
-        members = vec![member("a", 1, true), member("b", 1, true)];
-        let p1s = next(Some(&p1), &members, &ns).unwrap();
-        assert_eq!(p1s.settled.as_ref().unwrap().number, 1);
-        assert_eq!(next(Some(&p1s), &members, &ns), None);
-        // c joins: epoch 2, settled stays 1 until all three applied 2
-        members.push(member("c", 0, true));
-        let p2 = next(Some(&p1s), &members, &ns).unwrap();
-        assert_eq!(p2.current.number, 2);
-        assert_eq!(p2.settled.as_ref().unwrap().number, 1);
-        assert!(p2.current.owners.values().any(|o| o == "c"));
-        // during the handover no namespace has two owners; afterwards all 300 have one
-        let during = [
-            member("a", 2, true),
-            member("b", 1, true),
-            member("c", 2, true),
-        ];
-        let mut seen = BTreeSet::new();
-        for m in ["a", "c"] {
-            for n in owned(m, &p2.current, p2.settled.as_ref(), &during) {
-                assert!(seen.insert(n));
-            }
-        }
-        for n in owned(
-            "b",
-            p2.settled.as_ref().unwrap(),
-            p2.settled.as_ref(),
-            &[member("a", 1, true), member("b", 1, true)],
-        ) {
-            assert!(seen.insert(n.clone()), "{n} has two owners");
-        }
-        let done = [
-            member("a", 2, true),
-            member("b", 2, true),
-            member("c", 2, true),
-        ];
-        let p2s = next(Some(&p2), &done, &ns).unwrap();
-        assert_eq!(p2s.settled.as_ref().unwrap().number, 2);
-        let total: usize = ["a", "b", "c"]
-            .iter()
-            .map(|m| owned(m, &p2s.current, p2s.settled.as_ref(), &done).len())
-            .sum();
-        assert_eq!(total, 300);
-    }
-
-    #[test]
-    fn a_dead_member_and_a_new_namespace_make_a_new_epoch() {
-        let ns = names(50);
-        let members = [member("a", 1, true), member("b", 1, true)];
-        let p = next(None, &members, &ns).unwrap();
-        let p = next(Some(&p), &members, &ns).unwrap();
-        let dead = [member("a", 1, true), member("b", 1, false)];
-        let p2 = next(Some(&p), &dead, &ns).unwrap();
-        assert_eq!(p2.current.number, 2);
-        assert!(p2.current.owners.values().all(|o| o == "a"));
+        let e1 = next(None, &["a", "b"], &ns).unwrap();
+        assert_eq!(e1.number, 1);
+        assert_eq!(next(Some(&e1), &["b", "a"], &ns), None);
+        let e2 = next(Some(&e1), &["a", "b", "c"], &ns).unwrap();
+        assert_eq!(e2.number, 2);
+        assert!(e2.owners.values().any(|o| o == "c"));
+        // a member dies: its namespaces go to the others
+        let e3 = next(Some(&e2), &["a", "c"], &ns).unwrap();
+        assert!(e3.owners.values().all(|o| o != "b"));
+        // a namespace appears
         let mut more = ns.clone();
         more.insert("brand-new".into());
-        let p3 = next(Some(&p), &members, &more).unwrap();
-        assert_eq!(p3.current.number, 2);
-        assert!(p3.current.owners.contains_key("brand-new"));
+        let e4 = next(Some(&e3), &["a", "c"], &more).unwrap();
+        assert_eq!(e4.number, 4);
+        assert!(e4.owners.contains_key("brand-new"));
+        // no members: every namespace is unowned
+        assert!(next(Some(&e4), &[], &more).unwrap().owners.is_empty());
     }
 
     #[test]
     fn the_assignment_survives_its_config_map_and_bad_data_is_named() {
-        let ns = names(20);
-        let members = [member("a", 1, true), member("b", 1, true)];
-        let p = next(None, &members, &ns).unwrap();
-        let p = next(Some(&p), &members, &ns).unwrap();
-        assert_eq!(decode(&encode(&p)).unwrap(), p);
-        let mut broken = encode(&p);
+        let e = next(None, &["a", "b"], &names(20)).unwrap();
+        assert_eq!(decode(&encode(&e)).unwrap(), e);
+        let mut broken = encode(&e);
         broken.insert("epoch".into(), "x".into());
         assert!(decode(&broken).unwrap_err().contains("\"epoch\""));
-        let mut missing = encode(&p);
+        let mut missing = encode(&e);
         missing.remove("owners");
         assert!(decode(&missing).unwrap_err().contains("\"owners\""));
+        let mut out_of_range = encode(&e);
+        out_of_range.insert("owners".into(), r#"{"ns-0": 7}"#.into());
+        assert!(
+            decode(&out_of_range)
+                .unwrap_err()
+                .contains("ns-0 names member 7 of 2")
+        );
+    }
+
+    #[test]
+    fn ten_thousand_namespaces_fit_in_a_config_map() {
+        let ns: BTreeSet<String> = (0..10_000)
+            .map(|i| format!("team-{i:05}-production"))
+            .collect();
+        let members: Vec<String> = (0..5)
+            .map(|i| format!("helm-operator-7d9f8b6c5-{i:05}"))
+            .collect();
+        let live: Vec<&str> = members.iter().map(String::as_str).collect();
+        let e = next(None, &live, &ns).unwrap();
+        let size: usize = encode(&e).iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(size < 512 * 1024, "{size} bytes");
     }
 }

@@ -1,13 +1,14 @@
-//! Membership: each replica keeps its own Lease (`helm-operator-member-<replica>`) in the
-//! operator's namespace, renewed every `leaseRenewInterval`, carrying the newest assignment
-//! epoch it has applied; the live members are those whose Lease is fresh. Reading a Lease into a
-//! [`Member`] is pure ([`member_of`]); the rest are the three API calls (renew, list, release).
+//! The Leases of membership, in the operator's namespace: each replica keeps its own
+//! (`helm-operator-member-<replica>`), renewed every `leaseRenewInterval` and carrying the newest
+//! assignment epoch it has applied; one leader holds `helm-operator-leader`. Reading a member
+//! Lease is pure ([`member_of`], [`acknowledged`]); the rest are the API calls (renew, list,
+//! release, claim and give up the leadership).
 
 use std::time::Duration;
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
 use super::fence::Member;
@@ -20,6 +21,9 @@ pub const ACKNOWLEDGED_ANNOTATION: &str = "helm-operator.ketches.cn/acknowledged
 /// Member Lease names start with this.
 pub const LEASE_PREFIX: &str = "helm-operator-member-";
 
+/// The Lease the leader holds.
+pub const LEADER_LEASE: &str = "helm-operator-leader";
+
 /// The name of `replica`'s member Lease (a replica id is a pod name: a valid name part).
 pub fn lease_name(replica: &str) -> String {
     format!("{LEASE_PREFIX}{replica}")
@@ -30,14 +34,32 @@ pub fn lease_name(replica: &str) -> String {
 pub fn member_of(lease: &Lease, now: jiff::Timestamp) -> Option<Member> {
     let spec = lease.spec.as_ref()?;
     let id = spec.holder_identity.clone()?;
-    let acknowledged = lease
+    let acknowledged = acknowledged(lease);
+    let live = fresh(lease, now);
+    Some(Member {
+        id,
+        acknowledged,
+        live,
+    })
+}
+
+/// The epoch a member Lease says its replica applied (0 when it says none).
+pub fn acknowledged(lease: &Lease) -> u64 {
+    lease
         .metadata
         .annotations
         .as_ref()
         .and_then(|a| a.get(ACKNOWLEDGED_ANNOTATION))
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let live = match (&spec.renew_time, spec.lease_duration_seconds) {
+        .unwrap_or(0)
+}
+
+/// Whether `lease` was renewed within its duration before `now`, by the time it names.
+pub fn fresh(lease: &Lease, now: jiff::Timestamp) -> bool {
+    let Some(spec) = lease.spec.as_ref() else {
+        return false;
+    };
+    match (&spec.renew_time, spec.lease_duration_seconds) {
         (Some(MicroTime(renewed)), Some(seconds)) if seconds > 0 => {
             let until = renewed
                 .checked_add(jiff::SignedDuration::from_secs(i64::from(seconds)))
@@ -45,12 +67,7 @@ pub fn member_of(lease: &Lease, now: jiff::Timestamp) -> Option<Member> {
             now < until
         }
         _ => false,
-    };
-    Some(Member {
-        id,
-        acknowledged,
-        live,
-    })
+    }
 }
 
 /// Renews `replica`'s member Lease (creating it when missing) with the epoch it has applied.
@@ -132,6 +149,77 @@ pub async fn release(client: &Client, namespace: &str, replica: &str) -> Result<
         Ok(Err(kube::Error::Api(e))) if e.code == 404 => Ok(()),
         Ok(Err(e)) => Err(format!("deleting Lease {namespace}/{name}: {e}")),
         Err(_) => Err(format!("deleting Lease {namespace}/{name} timed out")),
+    }
+}
+
+/// Takes or renews the leader Lease for `me`: creates it when `seen` is `None`, else replaces
+/// the version read (`seen`), so two replicas claiming at once cannot both win. Returns the
+/// Lease as written.
+///
+/// # Errors
+/// The API refused the write (another replica won: a conflict), or did not answer in time.
+pub async fn claim_leader(
+    client: &Client,
+    namespace: &str,
+    me: &str,
+    duration: Duration,
+    seen: Option<&Lease>,
+) -> Result<Lease, String> {
+    let api: Api<Lease> = Api::namespaced(client.clone(), namespace);
+    let now = MicroTime(jiff::Timestamp::now());
+    let mut lease = seen.cloned().unwrap_or_default();
+    lease.metadata.name = Some(LEADER_LEASE.to_owned());
+    lease.metadata.managed_fields = None;
+    let mut spec = lease.spec.take().unwrap_or_default();
+    if spec.holder_identity.as_deref() != Some(me) {
+        spec.acquire_time = Some(now.clone());
+        spec.lease_transitions =
+            Some(spec.lease_transitions.unwrap_or(0) + i32::from(seen.is_some()));
+    }
+    spec.holder_identity = Some(me.to_owned());
+    spec.lease_duration_seconds =
+        Some(i32::try_from(duration.as_secs().max(1)).unwrap_or(i32::MAX));
+    spec.renew_time = Some(now);
+    lease.spec = Some(spec);
+    let write = async {
+        match seen {
+            None => api.create(&PostParams::default(), &lease).await,
+            Some(_) => {
+                api.replace(LEADER_LEASE, &PostParams::default(), &lease)
+                    .await
+            }
+        }
+    };
+    match tokio::time::timeout(crate::controller::API_CALL_TIMEOUT, write).await {
+        Ok(Ok(written)) => Ok(written),
+        Ok(Err(e)) => Err(format!("claiming Lease {namespace}/{LEADER_LEASE}: {e}")),
+        Err(_) => Err(format!(
+            "claiming Lease {namespace}/{LEADER_LEASE} timed out"
+        )),
+    }
+}
+
+/// Gives up the leadership `seen` shows `me` holding: the holder is cleared (guarded by the
+/// version read), so another replica takes over at once instead of waiting for it to expire.
+///
+/// # Errors
+/// The API refused the write or did not answer in time.
+pub async fn give_up_leader(client: &Client, namespace: &str, seen: &Lease) -> Result<(), String> {
+    let api: Api<Lease> = Api::namespaced(client.clone(), namespace);
+    let mut lease = seen.clone();
+    lease.metadata.managed_fields = None;
+    if let Some(spec) = lease.spec.as_mut() {
+        spec.holder_identity = None;
+        spec.renew_time = None;
+    }
+    let params = PostParams::default();
+    let write = api.replace(LEADER_LEASE, &params, &lease);
+    match tokio::time::timeout(crate::controller::API_CALL_TIMEOUT, write).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!("giving up Lease {namespace}/{LEADER_LEASE}: {e}")),
+        Err(_) => Err(format!(
+            "giving up Lease {namespace}/{LEADER_LEASE} timed out"
+        )),
     }
 }
 

@@ -1,14 +1,16 @@
-//! Which namespaces this replica may act on. Controllers ask [`ShardOwnership::owns`] when a
-//! reconcile starts and right before every write, and re-queue everything when the assignment
-//! changes ([`ShardOwnership::changes`]).
+//! Which namespaces this replica may act on. A reconcile runs inside
+//! [`ShardOwnership::enter`] (refused when the namespace is not this replica's), every write
+//! asks [`ShardOwnership::owns`] right before it is sent, and the controllers watch anew when
+//! the assignment changes ([`ShardOwnership::changes`]).
 //!
-//! This stage has one implementation, [`SingleMember`]: one replica that owns every watched
-//! namespace. Lease-based membership and the consistent-hash ring implement the same trait, so
-//! they drop in without rewiring the controllers.
+//! Two implementations: [`membership::Leased`] (Lease-based membership, the leader's published
+//! epochs and the fence; what `run` uses) and [`SingleMember`] (one replica owning every watched
+//! namespace, for tests and tools that run the controllers alone).
 
 pub mod assignment;
 pub mod fence;
 pub mod members;
+pub mod membership;
 pub mod ring;
 
 use std::collections::BTreeSet;
@@ -51,16 +53,33 @@ impl Scope {
 pub trait ShardOwnership: Send + Sync + std::fmt::Debug {
     /// Whether this replica may act on objects in `namespace` right now.
     fn owns(&self, namespace: &str) -> bool;
+    /// Lets a reconcile in `namespace` start when this replica owns it; the namespace is not
+    /// handed over to another replica while the guard lives.
+    fn enter(&self, namespace: &str) -> Option<ShardGuard>;
     /// The current assignment; it changes whenever ownership does.
     fn changes(&self) -> watch::Receiver<Assignment>;
     /// Gives up every namespace (on shutdown) so no write happens after the hand-over begins.
     fn release_all(&self);
 }
 
+/// A reconcile running in a namespace (see [`ShardOwnership::enter`]).
+#[derive(Debug)]
+pub struct ShardGuard {
+    inflight: Arc<membership::InFlight>,
+    namespace: String,
+}
+
+impl Drop for ShardGuard {
+    fn drop(&mut self) {
+        self.inflight.leave(&self.namespace);
+    }
+}
+
 /// One replica owning every namespace it watches.
 #[derive(Debug)]
 pub struct SingleMember {
     sender: watch::Sender<Assignment>,
+    inflight: Arc<membership::InFlight>,
 }
 
 impl SingleMember {
@@ -73,6 +92,7 @@ impl SingleMember {
         };
         Arc::new(Self {
             sender: watch::Sender::new(Assignment { epoch: 1, scope }),
+            inflight: Arc::default(),
         })
     }
 }
@@ -80,6 +100,11 @@ impl SingleMember {
 impl ShardOwnership for SingleMember {
     fn owns(&self, namespace: &str) -> bool {
         self.sender.borrow().scope.contains(namespace)
+    }
+
+    fn enter(&self, namespace: &str) -> Option<ShardGuard> {
+        self.inflight
+            .enter(namespace, || self.sender.borrow().scope.contains(namespace))
     }
 
     fn changes(&self) -> watch::Receiver<Assignment> {
@@ -104,6 +129,7 @@ mod tests {
         assert!(all.owns("any") && all.owns("kube-system"));
         let some = SingleMember::new(&["team-a".to_owned()]);
         assert!(some.owns("team-a") && !some.owns("team-b"));
+        assert!(some.enter("team-a").is_some() && some.enter("team-b").is_none());
     }
 
     #[test]

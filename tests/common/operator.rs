@@ -31,6 +31,9 @@ pub fn start_operator(dir: &Path, kubeconfig: &Path, extra: &[&str]) -> Operator
         .args([
             "--replica-id",
             "test-replica",
+            // the emulator's `default` namespace exists from the start; the member Lease lives there
+            "--operator-namespace",
+            "default",
             "--log-format",
             "json",
             "--log-level",
