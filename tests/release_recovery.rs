@@ -492,7 +492,7 @@ fn an_operator_killed_mid_install_and_mid_upgrade_is_replaced_without_duplicates
 }
 
 #[test]
-fn a_pending_record_left_by_a_crash_is_left_alone_until_the_timeout_then_failed_and_upgraded() {
+fn a_pending_record_helm_left_is_left_alone_until_the_timeout_then_failed_and_upgraded() {
     let timeout = Duration::from_secs(10);
     let Some(mut bed) = Bed::start("release-recovery-pending", Duration::from_millis(200)) else {
         return;
@@ -513,12 +513,16 @@ fn a_pending_record_left_by_a_crash_is_left_alone_until_the_timeout_then_failed_
         "no operation in status: {hr}"
     );
 
-    // an operator crashed right after recording an upgrade: revision 2 is pending-upgrade,
-    // nothing in the HelmRelease's status says so
+    // a `helm upgrade` was killed right after recording an upgrade: revision 2 is
+    // pending-upgrade, without the operator's labels, and nothing in the HelmRelease's status
+    // says so
     kill9(first);
     let records = bed.records("stale");
     assert_eq!(statuses(&records), owned(&[(1, "deployed")]));
     let mut forged = records[0].clone();
+    forged
+        .labels
+        .retain(|k, _| !k.starts_with("helm-operator.ketches.cn/"));
     forged.version = 2;
     forged.info.status = Status::PendingUpgrade;
     forged.info.description = "Preparing upgrade".to_owned();
@@ -854,4 +858,66 @@ print(json.dumps(out, default=str))
     let records = bed.records("roll");
     assert_eq!(records.len(), 3, "no revision after the rollback");
     stop_operator(op);
+}
+
+#[test]
+fn a_pending_record_the_operator_left_is_marked_failed_at_once_by_the_next_owner() {
+    let timeout = Duration::from_secs(600);
+    let Some(mut bed) = Bed::start("release-recovery-own", Duration::from_millis(200)) else {
+        return;
+    };
+    let first = bed.operator();
+    bed.apply(
+        "hr.yaml",
+        &release_yaml(
+            "own",
+            &format!("  upgrade: {{timeout: {}s}}\n", timeout.as_secs()),
+            "    note: one\n",
+        ),
+    );
+    ready_with(&bed, "own", "InstallSucceeded", "revision 1");
+
+    // an operator crashed between recording revision 2 and persisting the operation: the
+    // record carries its labels, the HelmRelease's status says nothing
+    kill9(first);
+    let records = bed.records("own");
+    let mut forged = records[0].clone();
+    assert!(
+        forged
+            .labels
+            .contains_key("helm-operator.ketches.cn/owner-name"),
+        "{:?}",
+        forged.labels
+    );
+    forged.version = 2;
+    forged.info.status = Status::PendingUpgrade;
+    forged.info.description = "Preparing upgrade".to_owned();
+    forged.config = json!({"note": "crashed"}).as_object().unwrap().clone();
+    let forged_at = jiff::Timestamp::now();
+    forged.info.last_deployed = GoTime::utc(forged_at);
+    let secret = release_secret(&forged, LabelStamp::Created(forged_at.as_second())).unwrap();
+    let path = bed.dir.join("forged.json");
+    std::fs::write(&path, serde_json::to_vec(&secret).unwrap()).unwrap();
+    let (ok, out) = bed.kubectl(&["create", "-f", path.to_str().unwrap()]);
+    assert!(ok, "{out}");
+
+    // the next operator knows no one else can be working on it: failed at once (not after the
+    // ten-minute timeout), and upgraded over
+    let second = bed.operator();
+    ready_with(&bed, "own", "UpgradeSucceeded", "revision 3");
+    let records = bed.records("own");
+    assert_eq!(
+        statuses(&records),
+        owned(&[(1, "superseded"), (2, "failed"), (3, "deployed")])
+    );
+    let marked = records[1].info.last_deployed.timestamp();
+    assert!(
+        marked.duration_since(forged_at) < jiff::SignedDuration::try_from(timeout).unwrap(),
+        "revision 2 was marked failed at {marked}, written {forged_at}"
+    );
+    assert_eq!(
+        records[2].config,
+        *json!({"note": "one"}).as_object().unwrap()
+    );
+    stop_operator(second);
 }

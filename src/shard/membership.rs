@@ -407,12 +407,28 @@ impl Leased {
             }
             self.claim_leadership().await;
             self.wake.notify_one();
+            // a leader that stopped renewing is replaced the moment its Lease expires, not at the
+            // next renewal
+            let pause = self
+                .leader_expires_in()
+                .map_or(self.config.renew_interval, |left| {
+                    left.min(self.config.renew_interval)
+                });
             tokio::select! {
-                () = tokio::time::sleep(self.config.renew_interval) => {}
+                () = tokio::time::sleep(pause) => {}
                 () = self.renew_now.notified() => {}
                 _ = shutdown.wait_for(|s| *s) => return,
             }
         }
+    }
+
+    /// How long until another replica's leader Lease expires, unless it is renewed.
+    fn leader_expires_in(&self) -> Option<Duration> {
+        let state = self.lock();
+        let seen = state.leases.get(LEADER_LEASE)?;
+        holder(&seen.lease).filter(|h| *h != self.config.replica)?;
+        let expires = seen.changed + self.config.lease_duration;
+        Some(expires.saturating_duration_since(Instant::now()) + Duration::from_millis(5))
     }
 
     /// Claims the leader Lease when it is free, expired or already ours.

@@ -8,9 +8,11 @@
 //!    its finalizer go.
 //! 2. An operation in flight (persisted in status, matching the newest record) continues: hooks,
 //!    the wait, its deadline.
-//! 3. A newest record left pending without an operation was interrupted (a crashed operator, a
-//!    killed `helm`): once it is older than the timeout it is marked failed; while younger,
-//!    someone may still be working on it and the release waits.
+//! 3. A newest record left pending without an operation was interrupted. One this HelmRelease
+//!    wrote is marked failed at once: its operator crashed between recording the revision and
+//!    persisting the operation, and no one else can be working on it (one reconcile per object,
+//!    and one replica per namespace). One written by someone else (a `helm` run) is marked
+//!    failed once it is older than the timeout; while younger, the release waits.
 //! 4. A release managed by another HelmRelease is refused; one installed by Helm is adopted.
 //! 5. No release (or only an uninstalled one with history kept): install.
 //! 6. A deployed release: in sync with the desired digest means nothing to do but tests and drift;
@@ -268,7 +270,9 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
             RecordStatus::PendingRollback => policy.rollback_timeout,
             _ => policy.timeout,
         };
-        return if record.age >= limit {
+        let interrupted_here = record.owner.as_deref() == Some(policy.me.as_str())
+            && record.status != RecordStatus::Uninstalling;
+        return if interrupted_here || record.age >= limit {
             Step::MarkFailed {
                 revision: record.revision,
             }
@@ -596,8 +600,17 @@ mod tests {
     }
 
     #[test]
-    fn an_interrupted_pending_revision_is_marked_failed_after_the_timeout_only() {
+    fn a_pending_revision_this_release_wrote_is_interrupted_and_marked_failed_at_once() {
         let mut pending = record(3, S::PendingUpgrade, "want");
+        pending.age = Duration::from_secs(1);
+        let obs = observe(vec![pending]);
+        assert_eq!(plan(&obs, &policy()), Step::MarkFailed { revision: 3 });
+    }
+
+    #[test]
+    fn a_pending_revision_someone_else_wrote_is_marked_failed_after_the_timeout_only() {
+        let mut pending = record(3, S::PendingUpgrade, "want");
+        pending.owner = None;
         pending.age = Duration::from_secs(10);
         let obs = observe(vec![pending.clone()]);
         assert!(matches!(plan(&obs, &policy()), Step::Wait { .. }));
