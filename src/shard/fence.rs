@@ -203,6 +203,8 @@ mod tests {
         let ids = ["a", "b", "c", "d", "e"];
         let names = namespaces(24);
         let mut handovers = 0usize;
+        // the ring's answer for each set of members, computed once
+        let mut assignments: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         for seed in 1..=1_500u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
             let mut replicas: BTreeMap<&str, Replica> = ids
@@ -229,8 +231,12 @@ mod tests {
                             .map(|(id, _)| *id)
                             .collect();
                         if !live.is_empty() {
+                            let owners = assignments
+                                .entry(live.join(","))
+                                .or_insert_with(|| epoch(0, &live, &names).owners)
+                                .clone();
                             let number = epochs.len() as u64 + 1;
-                            epochs.push(epoch(number, &live, &names));
+                            epochs.push(Epoch { number, owners });
                         }
                     }
                     // a replica dies (or stops itself) and perhaps comes back empty-handed
