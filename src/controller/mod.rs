@@ -522,31 +522,43 @@ where
             .modify(|obj| obj.meta_mut().managed_fields = None)
             .boxed()
     };
-    let changes = ctx.shards.changes();
-    let events = futures::stream::unfold(
-        (watch(), changes, watch),
-        |(mut stream, mut changes, watch)| async move {
-            loop {
-                let more_to_own = async {
-                    let before = changes.borrow_and_update().scope.clone();
-                    loop {
-                        if changes.changed().await.is_err() {
-                            return futures::future::pending().await;
-                        }
-                        tokio::time::sleep(RELIST_AFTER).await;
-                        let after = changes.borrow_and_update().scope.clone();
-                        if after != crate::shard::Scope::Nothing && after != before {
-                            return;
-                        }
-                    }
-                };
-                tokio::select! {
-                    () = more_to_own => stream = watch(),
-                    event = stream.next() => return event.map(|e| (e, (stream, changes, watch))),
+    let mut changes = ctx.shards.changes();
+    let listed = changes.borrow_and_update().scope.clone();
+    let state = Relisting {
+        listed,
+        stream: watch(),
+        changes,
+        closed: false,
+        due: None,
+        watch,
+    };
+    let events = futures::stream::unfold(state, |mut state| async move {
+        loop {
+            let relist_due = async {
+                match state.due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => futures::future::pending().await,
                 }
+            };
+            tokio::select! {
+                changed = state.changes.changed(), if !state.closed => match changed {
+                    Ok(()) => {
+                        state.due.get_or_insert_with(|| tokio::time::Instant::now() + RELIST_AFTER);
+                    }
+                    Err(_) => state.closed = true,
+                },
+                () = relist_due => {
+                    state.due = None;
+                    let now = state.changes.borrow_and_update().scope.clone();
+                    if now != crate::shard::Scope::Nothing && now != state.listed {
+                        state.listed = now;
+                        state.stream = (state.watch)();
+                    }
+                }
+                event = state.stream.next() => return event.map(|e| (e, state)),
             }
-        },
-    );
+        }
+    });
     events.filter_map(move |event| {
         let passed = match event {
             Ok(watcher::Event::Apply(obj)) => {
@@ -570,6 +582,17 @@ where
         };
         futures::future::ready(passed)
     })
+}
+
+/// The state of [`owned_objects`]' watch: the assignment it last listed under, and a list due
+/// after a change.
+struct Relisting<S, W> {
+    listed: crate::shard::Scope,
+    stream: S,
+    changes: watch::Receiver<crate::shard::Assignment>,
+    closed: bool,
+    due: Option<tokio::time::Instant>,
+    watch: W,
 }
 
 fn owned<K: Resource>(ctx: &Context, obj: &K) -> bool {
