@@ -514,15 +514,20 @@ fn a_pending_record_helm_left_is_left_alone_until_the_timeout_then_failed_and_up
     );
 
     // a `helm upgrade` was killed right after recording an upgrade: revision 2 is
-    // pending-upgrade, without the operator's labels, and nothing in the HelmRelease's status
-    // says so
+    // pending-upgrade with the labels Helm copied from revision 1 (the operator's among them)
+    // but no annotation (Helm writes none), and nothing in the HelmRelease's status says so
     kill9(first);
     let records = bed.records("stale");
     assert_eq!(statuses(&records), owned(&[(1, "deployed")]));
     let mut forged = records[0].clone();
-    forged
-        .labels
-        .retain(|k, _| !k.starts_with("helm-operator.ketches.cn/"));
+    assert!(
+        forged
+            .labels
+            .contains_key("helm-operator.ketches.cn/owner-name"),
+        "{:?}",
+        forged.labels
+    );
+    forged.annotations.clear();
     forged.version = 2;
     forged.info.status = Status::PendingUpgrade;
     forged.info.description = "Preparing upgrade".to_owned();
@@ -878,16 +883,17 @@ fn a_pending_record_the_operator_left_is_marked_failed_at_once_by_the_next_owner
     ready_with(&bed, "own", "InstallSucceeded", "revision 1");
 
     // an operator crashed between recording revision 2 and persisting the operation: the
-    // record carries its labels, the HelmRelease's status says nothing
+    // record's Secret carries its annotation, the HelmRelease's status says nothing
     kill9(first);
     let records = bed.records("own");
     let mut forged = records[0].clone();
-    assert!(
+    assert_eq!(
         forged
-            .labels
-            .contains_key("helm-operator.ketches.cn/owner-name"),
+            .annotations
+            .get("helm-operator.ketches.cn/written-for"),
+        Some(&"default/own".to_owned()),
         "{:?}",
-        forged.labels
+        forged.annotations
     );
     forged.version = 2;
     forged.info.status = Status::PendingUpgrade;

@@ -541,6 +541,10 @@ pub struct Release {
     /// in the JSON. [`SYSTEM_LABELS`] are never among them.
     #[serde(skip)]
     pub labels: BTreeMap<String, String>,
+    /// The Secret's annotations. Helm neither writes nor copies them, so they tell who wrote a
+    /// Secret (a `helm upgrade` copies the previous revision's labels into its new one).
+    #[serde(skip)]
+    pub annotations: BTreeMap<String, String>,
     /// Fields this version does not know, kept as read.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -1383,6 +1387,7 @@ pub fn release_secret(release: &Release, stamp: LabelStamp) -> Result<Secret, St
             name: Some(release.secret_name()),
             namespace: (!release.namespace.is_empty()).then(|| release.namespace.clone()),
             labels: Some(labels),
+            annotations: (!release.annotations.is_empty()).then(|| release.annotations.clone()),
             ..ObjectMeta::default()
         },
         type_: Some(SECRET_TYPE.to_owned()),
@@ -1423,6 +1428,7 @@ pub fn release_from_secret(secret: &Secret) -> Result<Release, StorageError> {
         .filter(|(k, _)| !is_system_label(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    release.annotations = secret.metadata.annotations.clone().unwrap_or_default();
     Ok(release)
 }
 

@@ -24,6 +24,10 @@ pub const LABEL_DIGEST: &str = "helm-operator.ketches.cn/digest";
 pub const LABEL_OWNER_NAMESPACE: &str = "helm-operator.ketches.cn/owner-namespace";
 /// Record label: the name of the HelmRelease that manages the release.
 pub const LABEL_OWNER_NAME: &str = "helm-operator.ketches.cn/owner-name";
+/// Record Secret annotation: the HelmRelease (`namespace/name`) whose operator wrote the
+/// revision. Unlike the labels, which `helm upgrade` copies from the previous revision, no Helm
+/// command writes it.
+pub const ANNOTATION_WRITER: &str = "helm-operator.ketches.cn/written-for";
 
 /// What a release is made from, for its digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +121,7 @@ pub fn summarize(record: &Release, now: jiff::Timestamp) -> RecordSummary {
         status: record_status(&record.info.status),
         digest: label(LABEL_DIGEST),
         owner,
+        writer: record.annotations.get(ANNOTATION_WRITER).cloned(),
         age,
     }
 }

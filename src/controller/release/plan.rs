@@ -71,6 +71,9 @@ pub struct RecordSummary {
     pub digest: Option<String>,
     /// The HelmRelease that manages it (`namespace/name`, our label; absent on Helm's records).
     pub owner: Option<String>,
+    /// The HelmRelease whose operator wrote this revision (our Secret annotation; absent when
+    /// a Helm command wrote it).
+    pub writer: Option<String>,
     /// How long ago it was last written.
     pub age: Duration,
 }
@@ -270,7 +273,7 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
             RecordStatus::PendingRollback => policy.rollback_timeout,
             _ => policy.timeout,
         };
-        let interrupted_here = record.owner.as_deref() == Some(policy.me.as_str())
+        let interrupted_here = record.writer.as_deref() == Some(policy.me.as_str())
             && record.status != RecordStatus::Uninstalling;
         return if interrupted_here || record.age >= limit {
             Step::MarkFailed {
@@ -433,6 +436,7 @@ mod tests {
             status,
             digest: Some(digest.to_owned()),
             owner: Some(ME.to_owned()),
+            writer: Some(ME.to_owned()),
             age: MINUTE,
         }
     }
@@ -610,7 +614,8 @@ mod tests {
     #[test]
     fn a_pending_revision_someone_else_wrote_is_marked_failed_after_the_timeout_only() {
         let mut pending = record(3, S::PendingUpgrade, "want");
-        pending.owner = None;
+        // `helm upgrade` copies the operator's labels, never its annotation
+        pending.writer = None;
         pending.age = Duration::from_secs(10);
         let obs = observe(vec![pending.clone()]);
         assert!(matches!(plan(&obs, &policy()), Step::Wait { .. }));

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::observe::{LABEL_DIGEST, LABEL_OWNER_NAME, LABEL_OWNER_NAMESPACE};
+use super::observe::{ANNOTATION_WRITER, LABEL_DIGEST, LABEL_OWNER_NAME, LABEL_OWNER_NAMESPACE};
 use super::plan::OperationKind;
 use crate::cluster::storage::{
     APPLY_METHOD_SERVER_SIDE, ChartRecord, GoTime, HookRecord, Release, Status,
@@ -82,6 +82,10 @@ pub fn new_revision(
         LABEL_OWNER_NAME.to_owned(),
         provenance.owner_name.to_owned(),
     );
+    release.annotations.insert(
+        ANNOTATION_WRITER.to_owned(),
+        format!("{}/{}", provenance.owner_namespace, provenance.owner_name),
+    );
     release
 }
 
@@ -119,7 +123,20 @@ pub fn rollback_revision(target: &Release, revision: i32, now: jiff::Timestamp) 
     record.info.description = format!("Rollback to {}", target.version);
     record.info.last_deployed = GoTime::utc(now);
     record.info.deleted = GoTime::zero();
+    // the target's writer, or the HelmRelease that adopted a revision Helm wrote
+    if let Some(owner) = owner_of(target) {
+        record
+            .annotations
+            .insert(ANNOTATION_WRITER.to_owned(), owner);
+    }
     record
+}
+
+/// `namespace/name` of the HelmRelease a record's labels name.
+fn owner_of(record: &Release) -> Option<String> {
+    let ns = record.labels.get(LABEL_OWNER_NAMESPACE)?;
+    let name = record.labels.get(LABEL_OWNER_NAME)?;
+    Some(format!("{ns}/{name}"))
 }
 
 #[cfg(test)]
