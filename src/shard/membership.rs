@@ -27,7 +27,7 @@ use tokio::sync::{Notify, watch};
 use super::assignment::{self, CONFIG_MAP};
 use super::fence::{self, Epoch, Member};
 use super::members::{self, LEADER_LEASE, LEASE_PREFIX};
-use super::{Assignment, Scope, ShardGuard, ShardOwnership};
+use super::{Assignment, Holding, Scope, ShardGuard, ShardOwnership};
 use crate::server::ReadinessCheck;
 use crate::telemetry::{Metrics, catalog};
 
@@ -120,6 +120,12 @@ impl InFlight {
         })
     }
 
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub(super) fn leave(&self, namespace: &str) {
         let mut counts = self
             .counts
@@ -134,11 +140,8 @@ impl InFlight {
         }
     }
 
-    fn busy(&self, namespace: &str) -> bool {
-        self.counts
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains_key(namespace)
+    pub(super) fn busy(&self, namespace: &str) -> bool {
+        self.lock().contains_key(namespace)
     }
 }
 
@@ -147,8 +150,7 @@ pub struct Leased {
     config: MembershipConfig,
     client: Client,
     state: Mutex<State>,
-    sender: watch::Sender<Assignment>,
-    inflight: Arc<InFlight>,
+    holding: Holding,
     /// Something changed: look again.
     wake: Arc<Notify>,
     /// The acknowledgement or the leadership changed: renew now.
@@ -185,11 +187,7 @@ impl Leased {
             config,
             client,
             state: Mutex::new(State::default()),
-            sender: watch::Sender::new(Assignment {
-                epoch: 0,
-                scope: Scope::Nothing,
-            }),
-            inflight: Arc::new(InFlight::default()),
+            holding: Holding::new(Scope::Nothing),
             wake: Arc::new(Notify::new()),
             renew_now: Notify::new(),
             metrics,
@@ -220,24 +218,16 @@ impl Leased {
         self.config.lease_duration * 3 / 4
     }
 
-    async fn watch_leases(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    async fn watch_leases(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
         let api: Api<Lease> = Api::namespaced(self.client.clone(), &self.config.namespace);
         let mut listed: BTreeSet<String> = BTreeSet::new();
-        let stream = watcher(api, watcher::Config::default()).default_backoff();
-        futures::pin_mut!(stream);
-        loop {
-            let event = tokio::select! {
-                event = stream.next() => event,
-                _ = shutdown.wait_for(|s| *s) => return,
-            };
-            let Some(event) = event else { return };
-            let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    tracing::warn!(error = %e, "watching membership Leases");
-                    continue;
-                }
-            };
+        let events = follow(
+            watcher(api, watcher::Config::default()),
+            "watching membership Leases",
+            shutdown,
+        );
+        futures::pin_mut!(events);
+        while let Some(event) = events.next().await {
             let mut state = self.lock();
             match event {
                 watcher::Event::Init => listed.clear(),
@@ -285,24 +275,16 @@ impl Leased {
         state.leases.insert(name, Seen { lease, changed });
     }
 
-    async fn watch_assignment(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    async fn watch_assignment(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), &self.config.namespace);
         let config = watcher::Config::default().fields(&format!("metadata.name={CONFIG_MAP}"));
-        let stream = watcher(api, config).default_backoff();
-        futures::pin_mut!(stream);
-        loop {
-            let event = tokio::select! {
-                event = stream.next() => event,
-                _ = shutdown.wait_for(|s| *s) => return,
-            };
-            let Some(event) = event else { return };
-            let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    tracing::warn!(error = %e, "watching the shard assignment");
-                    continue;
-                }
-            };
+        let events = follow(
+            watcher(api, config),
+            "watching the shard assignment",
+            shutdown,
+        );
+        futures::pin_mut!(events);
+        while let Some(event) = events.next().await {
             let mut state = self.lock();
             match event {
                 watcher::Event::InitApply(cm) | watcher::Event::Apply(cm) => {
@@ -340,24 +322,16 @@ impl Leased {
         }
     }
 
-    async fn watch_namespaces(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    async fn watch_namespaces(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
         let api: Api<Namespace> = Api::all(self.client.clone());
         let mut listed = BTreeSet::new();
-        let stream = watcher(api, watcher::Config::default()).default_backoff();
-        futures::pin_mut!(stream);
-        loop {
-            let event = tokio::select! {
-                event = stream.next() => event,
-                _ = shutdown.wait_for(|s| *s) => return,
-            };
-            let Some(event) = event else { return };
-            let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    tracing::warn!(error = %e, "watching namespaces");
-                    continue;
-                }
-            };
+        let events = follow(
+            watcher(api, watcher::Config::default()),
+            "watching namespaces",
+            shutdown,
+        );
+        futures::pin_mut!(events);
+        while let Some(event) = events.next().await {
             let mut state = self.lock();
             match event {
                 watcher::Event::Init => listed.clear(),
@@ -480,7 +454,7 @@ impl Leased {
             self.step();
             tokio::select! {
                 () = self.wake.notified() => {}
-                () = self.inflight.quiet.notified() => {}
+                () = self.holding.quiet() => {}
                 () = tokio::time::sleep(TICK) => {}
                 _ = shutdown.wait_for(|s| *s) => return,
             }
@@ -573,16 +547,10 @@ impl Leased {
             state.first_seen.retain(|n, _| *n >= number);
         }
         if state.held != before {
-            let scope = Scope::Namespaces(state.held.clone());
-            // under the in-flight lock: a reconcile let in before this is counted below
-            let _counts = self.inflight.counts.lock();
-            self.sender.send_modify(|a| {
-                a.epoch += 1;
-                a.scope = scope;
-            });
+            self.holding.set(Scope::Namespaces(state.held.clone()));
         }
-        let inflight = &self.inflight;
-        state.draining.retain(|ns| inflight.busy(ns));
+        let holding = &self.holding;
+        state.draining.retain(|ns| holding.busy(ns));
         if live && state.draining.is_empty() && state.acknowledged != state.applied {
             state.acknowledged = state.applied;
             self.renew_now.notify_one();
@@ -757,17 +725,11 @@ impl Leased {
         self.release_all();
         let deadline = Instant::now() + grace;
         loop {
-            let busy = self
-                .inflight
-                .counts
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .len();
-            if busy == 0 || Instant::now() >= deadline {
+            if self.holding.running() == 0 || Instant::now() >= deadline {
                 break;
             }
             tokio::select! {
-                () = self.inflight.quiet.notified() => {}
+                () = self.holding.quiet() => {}
                 () = tokio::time::sleep(Duration::from_millis(50)) => {}
             }
         }
@@ -834,16 +796,15 @@ impl Leased {
 
 impl ShardOwnership for Leased {
     fn owns(&self, namespace: &str) -> bool {
-        self.sender.borrow().scope.contains(namespace)
+        self.holding.owns(namespace)
     }
 
     fn enter(&self, namespace: &str) -> Option<ShardGuard> {
-        self.inflight
-            .enter(namespace, || self.sender.borrow().scope.contains(namespace))
+        self.holding.enter(namespace)
     }
 
     fn changes(&self) -> watch::Receiver<Assignment> {
-        self.sender.subscribe()
+        self.holding.changes()
     }
 
     fn release_all(&self) {
@@ -852,12 +813,34 @@ impl ShardOwnership for Leased {
         let released = std::mem::take(&mut state.held);
         state.draining.extend(released);
         drop(state);
-        let _counts = self.inflight.counts.lock();
-        self.sender.send_modify(|a| {
-            a.epoch += 1;
-            a.scope = Scope::Nothing;
-        });
+        self.holding.set(Scope::Nothing);
     }
+}
+
+/// The events of a watch until `shutdown`, with its errors logged (`what` names the watch) and
+/// retried with backoff.
+fn follow<K>(
+    stream: impl futures::Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Send,
+    what: &'static str,
+    mut shutdown: watch::Receiver<bool>,
+) -> impl futures::Stream<Item = watcher::Event<K>> + Send
+where
+    K: Send,
+{
+    stream
+        .default_backoff()
+        .take_until(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        })
+        .filter_map(move |event| {
+            futures::future::ready(match event {
+                Ok(event) => Some(event),
+                Err(e) => {
+                    tracing::warn!(error = %e, "{what}");
+                    None
+                }
+            })
+        })
 }
 
 /// The holder a Lease names.

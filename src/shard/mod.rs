@@ -75,11 +75,68 @@ impl Drop for ShardGuard {
     }
 }
 
+/// The namespaces this replica acts on, published to observers, and the reconciles running in
+/// them: what every [`ShardOwnership`] implementation keeps.
+#[derive(Debug)]
+pub struct Holding {
+    sender: watch::Sender<Assignment>,
+    inflight: Arc<membership::InFlight>,
+}
+
+impl Holding {
+    /// Holding `scope` from the start.
+    pub fn new(scope: Scope) -> Self {
+        Self {
+            sender: watch::Sender::new(Assignment { epoch: 1, scope }),
+            inflight: Arc::default(),
+        }
+    }
+
+    /// See [`ShardOwnership::owns`].
+    pub fn owns(&self, namespace: &str) -> bool {
+        self.sender.borrow().scope.contains(namespace)
+    }
+
+    /// See [`ShardOwnership::enter`].
+    pub fn enter(&self, namespace: &str) -> Option<ShardGuard> {
+        self.inflight.enter(namespace, || self.owns(namespace))
+    }
+
+    /// See [`ShardOwnership::changes`].
+    pub fn changes(&self) -> watch::Receiver<Assignment> {
+        self.sender.subscribe()
+    }
+
+    /// Holds `scope` from now on. Under the in-flight lock, so a reconcile let in under the old
+    /// scope is counted before anyone asks whether the namespaces it left are quiet.
+    pub fn set(&self, scope: Scope) {
+        let _counts = self.inflight.lock();
+        self.sender.send_modify(|a| {
+            a.epoch += 1;
+            a.scope = scope;
+        });
+    }
+
+    /// Whether a reconcile is running in `namespace`.
+    pub fn busy(&self, namespace: &str) -> bool {
+        self.inflight.busy(namespace)
+    }
+
+    /// Reconciles running anywhere.
+    pub fn running(&self) -> usize {
+        self.inflight.lock().len()
+    }
+
+    /// Resolves when a namespace's last running reconcile finishes.
+    pub async fn quiet(&self) {
+        self.inflight.quiet.notified().await;
+    }
+}
+
 /// One replica owning every namespace it watches.
 #[derive(Debug)]
 pub struct SingleMember {
-    sender: watch::Sender<Assignment>,
-    inflight: Arc<membership::InFlight>,
+    holding: Holding,
 }
 
 impl SingleMember {
@@ -91,31 +148,26 @@ impl SingleMember {
             Scope::Namespaces(watched.iter().cloned().collect())
         };
         Arc::new(Self {
-            sender: watch::Sender::new(Assignment { epoch: 1, scope }),
-            inflight: Arc::default(),
+            holding: Holding::new(scope),
         })
     }
 }
 
 impl ShardOwnership for SingleMember {
     fn owns(&self, namespace: &str) -> bool {
-        self.sender.borrow().scope.contains(namespace)
+        self.holding.owns(namespace)
     }
 
     fn enter(&self, namespace: &str) -> Option<ShardGuard> {
-        self.inflight
-            .enter(namespace, || self.sender.borrow().scope.contains(namespace))
+        self.holding.enter(namespace)
     }
 
     fn changes(&self) -> watch::Receiver<Assignment> {
-        self.sender.subscribe()
+        self.holding.changes()
     }
 
     fn release_all(&self) {
-        self.sender.send_modify(|a| {
-            a.epoch += 1;
-            a.scope = Scope::Nothing;
-        });
+        self.holding.set(Scope::Nothing);
     }
 }
 
