@@ -204,6 +204,7 @@ pub async fn step(
                         begun.render_seconds,
                         &[("result", "success")],
                     );
+                    persist_start(ctx, hr, &current, kind, begun.record.version, &digest).await;
                     begun.record
                 }
                 Err(act::ActError::Render(e)) => {
@@ -222,6 +223,15 @@ pub async fn step(
             let max_history = usize::try_from(hr.spec.effective_max_history()).unwrap_or(0);
             match act::begin_rollback(&store, &history, *to, max_history).await {
                 Ok(record) => {
+                    persist_start(
+                        ctx,
+                        hr,
+                        &current,
+                        OperationKind::Rollback,
+                        record.version,
+                        &digest,
+                    )
+                    .await;
                     run(
                         ctx,
                         hr,
@@ -410,6 +420,105 @@ pub async fn step(
             };
             not_ready(ctx, hr, &current, why, &e.to_string(), false).await
         }
+    }
+}
+
+/// The status of an operation under way at `stage`: `status` with the operation (its start and
+/// the current stage's deadline kept from `current` while it is the same operation and stage)
+/// and `Ready=Unknown` saying `message`.
+#[allow(clippy::too_many_arguments)]
+fn in_progress(
+    status: &HelmReleaseStatus,
+    current: &HelmReleaseStatus,
+    hr: &HelmRelease,
+    kind: OperationKind,
+    revision: i32,
+    stage: &act::Stage,
+    digest: &str,
+    at: &Time,
+    message: &str,
+) -> HelmReleaseStatus {
+    let mut next = status.clone();
+    let generation = hr.metadata.generation;
+    let timeout = timeout_of(hr, kind);
+    let (phase, hook) = match stage {
+        act::Stage::Hooks {
+            event,
+            index,
+            started,
+        } => (
+            "hooks",
+            Some(HookProgress {
+                event: (*event).to_owned(),
+                index: i64::try_from(*index).unwrap_or(i64::MAX),
+                started: *started,
+            }),
+        ),
+        _ => ("waiting", None),
+    };
+    let same_operation = current
+        .operation
+        .as_ref()
+        .filter(|o| o.revision == i64::from(revision) && o.action == observe::operation_text(kind));
+    let started = same_operation.map_or_else(|| at.clone(), |o| o.started.clone());
+    // each hook and the wait get the whole timeout, as Helm gives each its own
+    let same_stage = same_operation.filter(|o| {
+        o.phase == phase
+            && o.hook.as_ref().map(|h| (&h.event, h.index))
+                == hook.as_ref().map(|h| (&h.event, h.index))
+    });
+    let deadline = same_stage.map_or_else(
+        || {
+            Time(
+                at.0.checked_add(jiff::SignedDuration::try_from(timeout).unwrap_or_default())
+                    .unwrap_or(at.0),
+            )
+        },
+        |o| o.deadline.clone(),
+    );
+    next.operation = Some(OperationStatus {
+        action: observe::operation_text(kind).to_owned(),
+        revision: i64::from(revision),
+        phase: phase.to_owned(),
+        started,
+        deadline,
+        config_digest: Some(digest.to_owned()),
+        hook,
+    });
+    if kind == OperationKind::Rollback {
+        let remediation = next.remediation.get_or_insert_with(Default::default);
+        remediation.rolled_back_revision = Some(i64::from(revision) - 1);
+    }
+    next = progressing_status(&next, generation, message);
+    if kind != OperationKind::Rollback && kind != OperationKind::Test {
+        next.last_attempted_config_digest = Some(digest.to_owned());
+    }
+    next
+}
+
+/// Persists the operation on a revision just recorded, before any of it runs: from here on a
+/// crash leaves an operation the next owner carries on, not a pending record it must fail and
+/// repeat. A failed write is logged and the operation goes on (as it did before).
+#[allow(clippy::too_many_arguments)]
+async fn persist_start(
+    ctx: &Context,
+    hr: &HelmRelease,
+    current: &HelmReleaseStatus,
+    kind: OperationKind,
+    revision: i32,
+    digest: &str,
+) {
+    let at = now();
+    let message = format!(
+        "{} of revision {revision} started",
+        observe::operation_text(kind)
+    );
+    let stage = act::Stage::first(kind);
+    let next = in_progress(
+        current, current, hr, kind, revision, &stage, digest, &at, &message,
+    );
+    if let Err(e) = apply_status(ctx, hr, &next).await {
+        tracing::warn!(release = %hr.name_any(), error = %e, "persisting the operation's start");
     }
 }
 
@@ -736,61 +845,10 @@ async fn record_outcome(
             stage,
             message,
         } => {
-            let timeout = timeout_of(hr, kind);
-            let (phase, hook) = match stage {
-                act::Stage::Hooks {
-                    event,
-                    index,
-                    started,
-                } => (
-                    "hooks",
-                    Some(HookProgress {
-                        event: (*event).to_owned(),
-                        index: i64::try_from(*index).unwrap_or(i64::MAX),
-                        started: *started,
-                    }),
-                ),
-                _ => ("waiting", None),
-            };
-            let same_operation = current.operation.as_ref().filter(|o| {
-                o.revision == i64::from(*revision) && o.action == observe::operation_text(kind)
-            });
-            let started = same_operation.map_or_else(|| at.clone(), |o| o.started.clone());
-            // each hook and the wait get the whole timeout, as Helm gives each its own
-            let same_stage = same_operation.filter(|o| {
-                o.phase == phase
-                    && o.hook.as_ref().map(|h| (&h.event, h.index))
-                        == hook.as_ref().map(|h| (&h.event, h.index))
-            });
-            let deadline = same_stage.map_or_else(
-                || {
-                    Time(
-                        at.0.checked_add(
-                            jiff::SignedDuration::try_from(timeout).unwrap_or_default(),
-                        )
-                        .unwrap_or(at.0),
-                    )
-                },
-                |o| o.deadline.clone(),
+            next = in_progress(
+                &next, &current, hr, kind, *revision, stage, digest, &at, message,
             );
-            next.operation = Some(OperationStatus {
-                action: observe::operation_text(kind).to_owned(),
-                revision: i64::from(*revision),
-                phase: phase.to_owned(),
-                started,
-                deadline,
-                config_digest: Some(digest.to_owned()),
-                hook,
-            });
-            if kind == OperationKind::Rollback {
-                let remediation = next.remediation.get_or_insert_with(Default::default);
-                remediation.rolled_back_revision = Some(i64::from(*revision) - 1);
-            }
-            next = progressing_status(&next, generation, message);
             next.history = history_infos(&history, &hr.spec);
-            if kind != OperationKind::Rollback && kind != OperationKind::Test {
-                next.last_attempted_config_digest = Some(digest.to_owned());
-            }
             Action::requeue(WAIT_POLL)
         }
         Outcome::Tested { revision } => {
