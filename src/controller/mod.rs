@@ -503,7 +503,7 @@ pub fn record_reconcile(
 const RELIST_AFTER: Duration = Duration::from_millis(300);
 
 /// The watch of one kind, with only the objects of namespaces this replica owns passed on (the
-/// cache keeps nothing else), listed anew whenever the assignment gives it more to own. Every
+/// cache keeps nothing else), listed anew after every change of the assignment. Every
 /// event is first shown to `observe`, owned or not (the wake index spans namespaces). An update
 /// of an object this replica no longer owns is passed on as its deletion, so it leaves the
 /// cache.
@@ -523,9 +523,8 @@ where
             .boxed()
     };
     let mut changes = ctx.shards.changes();
-    let listed = changes.borrow_and_update().scope.clone();
+    changes.mark_unchanged();
     let state = Relisting {
-        listed,
         stream: watch(),
         changes,
         closed: false,
@@ -549,9 +548,9 @@ where
                 },
                 () = relist_due => {
                     state.due = None;
-                    let now = state.changes.borrow_and_update().scope.clone();
-                    if now != crate::shard::Scope::Nothing && now != state.listed {
-                        state.listed = now;
+                    // even when the assignment is back where it was, objects may have been
+                    // dropped, or their requeues refused, while it was elsewhere
+                    if state.changes.borrow_and_update().scope != crate::shard::Scope::Nothing {
                         state.stream = (state.watch)();
                     }
                 }
@@ -584,10 +583,8 @@ where
     })
 }
 
-/// The state of [`owned_objects`]' watch: the assignment it last listed under, and a list due
-/// after a change.
+/// The state of [`owned_objects`]' watch: a list is due after an assignment change.
 struct Relisting<S, W> {
-    listed: crate::shard::Scope,
     stream: S,
     changes: watch::Receiver<crate::shard::Assignment>,
     closed: bool,
@@ -641,7 +638,7 @@ where
 fn audit(ctx: &Context, kind: &str, namespace: &str, name: &str, what: &'static str) {
     let at_us = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros());
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
     tracing::debug!(target: "helm_operator::audit", kind, namespace, name, replica = %ctx.replica, at_us, "{what}");
 }
 

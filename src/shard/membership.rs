@@ -153,8 +153,10 @@ pub struct Leased {
     holding: Holding,
     /// Something changed: look again.
     wake: Arc<Notify>,
-    /// The acknowledgement or the leadership changed: renew now.
-    renew_now: Notify,
+    /// The acknowledgement changed: renew the member Lease now.
+    ack_changed: Notify,
+    /// The leader Lease changed hands or was given up: look at the leadership now.
+    leader_changed: Notify,
     metrics: Arc<Metrics>,
     ready: ReadinessCheck,
     recorder: Recorder,
@@ -189,7 +191,8 @@ impl Leased {
             state: Mutex::new(State::default()),
             holding: Holding::new(Scope::Nothing),
             wake: Arc::new(Notify::new()),
-            renew_now: Notify::new(),
+            ack_changed: Notify::new(),
+            leader_changed: Notify::new(),
             metrics,
             ready,
         });
@@ -203,6 +206,7 @@ impl Leased {
             state.namespaces_synced = true;
         }
         tokio::spawn(Arc::clone(&leased).renew_loop(shutdown.clone()));
+        tokio::spawn(Arc::clone(&leased).leader_loop(shutdown.clone()));
         tokio::spawn(Arc::clone(&leased).apply_loop(shutdown));
         leased
     }
@@ -242,14 +246,14 @@ impl Leased {
                             != Some(holder(&lease));
                     self.observe_lease(&mut state, name, lease);
                     if leader_changed {
-                        self.renew_now.notify_one();
+                        self.leader_changed.notify_one();
                     }
                 }
                 watcher::Event::Delete(lease) => {
                     let name = lease.name_any();
                     state.leases.remove(&name);
                     if name == LEADER_LEASE {
-                        self.renew_now.notify_one();
+                        self.leader_changed.notify_one();
                     }
                 }
                 watcher::Event::InitDone => {
@@ -354,10 +358,12 @@ impl Leased {
         }
     }
 
-    /// Renews the member Lease every interval (and at once when the acknowledgement changes),
-    /// and claims or renews the leadership.
+    /// Renews the member Lease every interval, and at once when the acknowledgement changes.
+    /// Renewals do not wait for each other (at most three in flight): while the API server is
+    /// slow, each one that succeeds still counts from when it was sent, so a slow server does
+    /// not make the replica stop itself as long as its renewals get through in time.
     async fn renew_loop(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let replica = self.config.replica.clone();
+        let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         loop {
             let (acknowledged, stopping) = {
                 let state = self.lock();
@@ -366,23 +372,51 @@ impl Leased {
             if stopping {
                 return;
             }
-            let started = Instant::now();
-            match members::renew(
-                &self.client,
-                &self.config.namespace,
-                &replica,
-                self.config.lease_duration,
-                acknowledged,
-            )
-            .await
-            {
-                Ok(()) => self.lock().renewed = Some(started),
-                Err(e) => tracing::warn!(error = %e, "renewing this replica's member Lease"),
+            if in_flight.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+                in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (me, in_flight) = (Arc::clone(&self), Arc::clone(&in_flight));
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    let renewed = members::renew(
+                        &me.client,
+                        &me.config.namespace,
+                        &me.config.replica,
+                        me.config.lease_duration,
+                        acknowledged,
+                    )
+                    .await;
+                    in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    match renewed {
+                        Ok(()) => {
+                            let mut state = me.lock();
+                            if state.renewed.is_none_or(|t| t < started) {
+                                state.renewed = Some(started);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "renewing this replica's member Lease")
+                        }
+                    }
+                    me.wake.notify_one();
+                });
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.config.renew_interval) => {}
+                () = self.ack_changed.notified() => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    /// Claims or renews the leadership every interval, at once when the leader Lease changes
+    /// hands or is given up, and the moment another leader's Lease expires.
+    async fn leader_loop(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if self.lock().stopping {
+                return;
             }
             self.claim_leadership().await;
             self.wake.notify_one();
-            // a leader that stopped renewing is replaced the moment its Lease expires, not at the
-            // next renewal
             let pause = self
                 .leader_expires_in()
                 .map_or(self.config.renew_interval, |left| {
@@ -390,7 +424,7 @@ impl Leased {
                 });
             tokio::select! {
                 () = tokio::time::sleep(pause) => {}
-                () = self.renew_now.notified() => {}
+                () = self.leader_changed.notified() => {}
                 _ = shutdown.wait_for(|s| *s) => return,
             }
         }
@@ -442,10 +476,9 @@ impl Leased {
                 state.leading = Some(started);
                 self.observe_lease(&mut state, LEADER_LEASE.to_owned(), written);
             }
-            Err(e) => {
-                state.leading = None;
-                tracing::debug!(error = %e, "the leadership was not claimed");
-            }
+            // a failed renewal of our own leadership is not the end of it: it lapses by
+            // itself when no renewal succeeds in time (see `step`)
+            Err(e) => tracing::debug!(error = %e, "the leadership was not claimed"),
         }
     }
 
@@ -489,7 +522,13 @@ impl Leased {
         let leader = live
             && state
                 .leading
-                .is_some_and(|t| now.duration_since(t) < self.fence_after());
+                .is_some_and(|t| now.duration_since(t) < self.fence_after())
+            && state
+                .leases
+                .get(LEADER_LEASE)
+                .and_then(|s| holder(&s.lease))
+                .as_deref()
+                == Some(self.config.replica.as_str());
         let others = self.others(&state, now);
         if leader {
             self.lead(&mut state, &others, now);
@@ -553,7 +592,7 @@ impl Leased {
         state.draining.retain(|ns| holding.busy(ns));
         if live && state.draining.is_empty() && state.acknowledged != state.applied {
             state.acknowledged = state.applied;
-            self.renew_now.notify_one();
+            self.ack_changed.notify_one();
         }
         let current = state.published.as_ref().map(|(e, _)| e.number);
         self.ready
@@ -631,6 +670,8 @@ impl Leased {
             for name in forgotten {
                 match api.delete(&name, &DeleteParams::default()).await {
                     Ok(_) => tracing::info!(lease = %name, "deleted a departed member's Lease"),
+                    // someone else (another leader, the replica itself on its way out) was first
+                    Err(kube::Error::Api(e)) if e.code == 404 => {}
                     Err(e) => {
                         tracing::warn!(lease = %name, error = %e, "deleting a departed member's Lease")
                     }
