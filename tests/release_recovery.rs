@@ -315,6 +315,23 @@ fn helm_descriptions(view: &Value) -> Vec<String> {
 }
 
 /// Kills the operator with SIGKILL: no shutdown, no last status write.
+/// Writes `from` as revision 2, `pending-upgrade` with other values: what a crash right after
+/// recording an upgrade leaves. Returns when it was written.
+fn forge_pending_upgrade(bed: &Bed, mut from: Release) -> jiff::Timestamp {
+    from.version = 2;
+    from.info.status = Status::PendingUpgrade;
+    from.info.description = "Preparing upgrade".to_owned();
+    from.config = json!({"note": "crashed"}).as_object().unwrap().clone();
+    let at = jiff::Timestamp::now();
+    from.info.last_deployed = GoTime::utc(at);
+    let secret = release_secret(&from, LabelStamp::Created(at.as_second())).unwrap();
+    let path = bed.dir.join("forged.json");
+    std::fs::write(&path, serde_json::to_vec(&secret).unwrap()).unwrap();
+    let (ok, out) = bed.kubectl(&["create", "-f", path.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    at
+}
+
 fn kill9(mut op: Operator) {
     op.process.signal("KILL");
     let status = op
@@ -528,17 +545,7 @@ fn a_pending_record_helm_left_is_left_alone_until_the_timeout_then_failed_and_up
         forged.labels
     );
     forged.annotations.clear();
-    forged.version = 2;
-    forged.info.status = Status::PendingUpgrade;
-    forged.info.description = "Preparing upgrade".to_owned();
-    forged.config = json!({"note": "crashed"}).as_object().unwrap().clone();
-    let forged_at = jiff::Timestamp::now();
-    forged.info.last_deployed = GoTime::utc(forged_at);
-    let secret = release_secret(&forged, LabelStamp::Created(forged_at.as_second())).unwrap();
-    let path = bed.dir.join("forged.json");
-    std::fs::write(&path, serde_json::to_vec(&secret).unwrap()).unwrap();
-    let (ok, out) = bed.kubectl(&["create", "-f", path.to_str().unwrap()]);
-    assert!(ok, "{out}");
+    let forged_at = forge_pending_upgrade(&bed, forged);
     let old_enough = forged_at
         .checked_add(jiff::SignedDuration::try_from(timeout).unwrap())
         .unwrap();
@@ -886,7 +893,7 @@ fn a_pending_record_the_operator_left_is_marked_failed_at_once_by_the_next_owner
     // record's Secret carries its annotation, the HelmRelease's status says nothing
     kill9(first);
     let records = bed.records("own");
-    let mut forged = records[0].clone();
+    let forged = records[0].clone();
     assert_eq!(
         forged
             .annotations
@@ -895,17 +902,7 @@ fn a_pending_record_the_operator_left_is_marked_failed_at_once_by_the_next_owner
         "{:?}",
         forged.annotations
     );
-    forged.version = 2;
-    forged.info.status = Status::PendingUpgrade;
-    forged.info.description = "Preparing upgrade".to_owned();
-    forged.config = json!({"note": "crashed"}).as_object().unwrap().clone();
-    let forged_at = jiff::Timestamp::now();
-    forged.info.last_deployed = GoTime::utc(forged_at);
-    let secret = release_secret(&forged, LabelStamp::Created(forged_at.as_second())).unwrap();
-    let path = bed.dir.join("forged.json");
-    std::fs::write(&path, serde_json::to_vec(&secret).unwrap()).unwrap();
-    let (ok, out) = bed.kubectl(&["create", "-f", path.to_str().unwrap()]);
-    assert!(ok, "{out}");
+    let forged_at = forge_pending_upgrade(&bed, forged);
 
     // the next operator knows no one else can be working on it: failed at once (not after the
     // ten-minute timeout), and upgraded over

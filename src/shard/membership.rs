@@ -27,7 +27,7 @@ use tokio::sync::{Notify, watch};
 use super::assignment::{self, CONFIG_MAP};
 use super::fence::{self, Epoch, Member};
 use super::members::{self, LEADER_LEASE, LEASE_PREFIX};
-use super::{Assignment, Holding, Scope, ShardGuard, ShardOwnership};
+use super::{Holding, Scope, ShardGuard, ShardOwnership};
 use crate::server::ReadinessCheck;
 use crate::telemetry::{Metrics, catalog};
 
@@ -836,16 +836,8 @@ impl Leased {
 }
 
 impl ShardOwnership for Leased {
-    fn owns(&self, namespace: &str) -> bool {
-        self.holding.owns(namespace)
-    }
-
-    fn enter(&self, namespace: &str) -> Option<ShardGuard> {
-        self.holding.enter(namespace)
-    }
-
-    fn changes(&self) -> watch::Receiver<Assignment> {
-        self.holding.changes()
+    fn holding(&self) -> &Holding {
+        &self.holding
     }
 
     fn release_all(&self) {

@@ -51,15 +51,24 @@ impl Scope {
 
 /// Shard ownership as the controllers see it.
 pub trait ShardOwnership: Send + Sync + std::fmt::Debug {
-    /// Whether this replica may act on objects in `namespace` right now.
-    fn owns(&self, namespace: &str) -> bool;
-    /// Lets a reconcile in `namespace` start when this replica owns it; the namespace is not
-    /// handed over to another replica while the guard lives.
-    fn enter(&self, namespace: &str) -> Option<ShardGuard>;
-    /// The current assignment; it changes whenever ownership does.
-    fn changes(&self) -> watch::Receiver<Assignment>;
+    /// What this replica holds now.
+    fn holding(&self) -> &Holding;
     /// Gives up every namespace (on shutdown) so no write happens after the hand-over begins.
     fn release_all(&self);
+
+    /// Whether this replica may act on objects in `namespace` right now.
+    fn owns(&self, namespace: &str) -> bool {
+        self.holding().owns(namespace)
+    }
+    /// Lets a reconcile in `namespace` start when this replica owns it; the namespace is not
+    /// handed over to another replica while the guard lives.
+    fn enter(&self, namespace: &str) -> Option<ShardGuard> {
+        self.holding().enter(namespace)
+    }
+    /// The current assignment; it changes whenever ownership does.
+    fn changes(&self) -> watch::Receiver<Assignment> {
+        self.holding().changes()
+    }
 }
 
 /// A reconcile running in a namespace (see [`ShardOwnership::enter`]).
@@ -154,16 +163,8 @@ impl SingleMember {
 }
 
 impl ShardOwnership for SingleMember {
-    fn owns(&self, namespace: &str) -> bool {
-        self.holding.owns(namespace)
-    }
-
-    fn enter(&self, namespace: &str) -> Option<ShardGuard> {
-        self.holding.enter(namespace)
-    }
-
-    fn changes(&self) -> watch::Receiver<Assignment> {
-        self.holding.changes()
+    fn holding(&self) -> &Holding {
+        &self.holding
     }
 
     fn release_all(&self) {

@@ -846,7 +846,7 @@ async fn record_outcome(
             message,
         } => {
             next = in_progress(
-                &next, &current, hr, kind, *revision, stage, digest, &at, message,
+                &next, current, hr, kind, *revision, stage, digest, &at, message,
             );
             next.history = history_infos(&history, &hr.spec);
             Action::requeue(WAIT_POLL)
