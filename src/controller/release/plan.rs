@@ -258,14 +258,19 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
             message: format!("the release is managed by HelmRelease {owner}"),
         };
     }
-    // 3 (an uninstall this HelmRelease started and did not finish is simply carried on)
-    if obs.deleting
-        && let Some(record) = live.filter(|r| r.status == RecordStatus::Uninstalling)
-    {
-        let _ = record;
-        return Step::Uninstall {
-            why: UninstallReason::Deletion,
-        };
+    // 3 (an uninstall this HelmRelease started and did not finish is simply carried on: one for
+    // its deletion, or an install remediation its operator wrote and was stopped in)
+    if let Some(record) = live.filter(|r| r.status == RecordStatus::Uninstalling) {
+        if obs.deleting {
+            return Step::Uninstall {
+                why: UninstallReason::Deletion,
+            };
+        }
+        if record.writer.as_deref() == Some(policy.me.as_str()) {
+            return Step::Uninstall {
+                why: UninstallReason::Remediation,
+            };
+        }
     }
     if let Some(record) = live.filter(|r| r.status.is_pending()) {
         let limit = match record.status {
@@ -565,7 +570,16 @@ mod tests {
                 why: UninstallReason::Deletion
             }
         );
+        // an install remediation its operator was stopped in is carried on too
         obs.deleting = false;
+        assert_eq!(
+            plan(&obs, &policy()),
+            Step::Uninstall {
+                why: UninstallReason::Remediation
+            }
+        );
+        // one `helm uninstall` is running is waited for
+        obs.records[0].writer = None;
         assert!(matches!(plan(&obs, &policy()), Step::Wait { .. }));
     }
 
@@ -852,7 +866,7 @@ mod tests {
         // never two operations on one revision: a pending newest record is only continued,
         // waited for or marked failed
         if newest.status.is_pending() {
-            let resumed_uninstall = obs.deleting
+            let resumed_uninstall = (obs.deleting || newest.writer.as_deref() == Some(ME))
                 && newest.status == S::Uninstalling
                 && matches!(step, Step::Uninstall { .. });
             assert!(
