@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -33,6 +33,14 @@ use serde_json::Value;
 #[path = "../tests/common/nginx.rs"]
 mod nginx;
 
+// what both scale benchmarks use
+#[path = "common/scale.rs"]
+mod scale;
+#[allow(clippy::wildcard_imports)]
+use scale::*;
+
+/// The name messages start with.
+const BENCH: &str = "release_scale";
 /// Flux helm-controller's published benchmark: 1,000 small releases in 4 m 39 s.
 const ANCHOR_SECONDS: f64 = 4.0 * 60.0 + 39.0;
 /// ... at 361 MiB of memory.
@@ -51,9 +59,6 @@ const POLL_EVERY: Duration = Duration::from_millis(250);
 const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// Releases whose objects are checked one by one after the run.
 const VERIFY_SAMPLE: usize = 20;
-const GROUP_PATH: &str = "/apis/helm-operator.ketches.cn/v1alpha1";
-const CHART: &str = "small";
-const CHART_VERSION: &str = "0.1.0";
 const REPO_NAMESPACE: &str = "scale-charts";
 
 fn main() {
@@ -121,13 +126,6 @@ impl Options {
                 || std::env::var_os("TRACE_API").is_some_and(|v| v == "1"),
         }
     }
-}
-
-/// How the emulator runs: its own process (measuring), or inside this one (the smoke pass, or
-/// when the binary is not built).
-enum EmulatorKind {
-    Binary(PathBuf),
-    InProcess,
 }
 
 struct Tools {
@@ -209,149 +207,6 @@ impl Tools {
 // ---------------------------------------------------------------------------------------------
 // processes (the names `nginx.rs` expects from its parent module)
 
-/// The repository root.
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Finds an executable on PATH.
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
-}
-
-/// The PIDs of the running children, for [`stop_children_on_signal`].
-static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
-
-fn children() -> std::sync::MutexGuard<'static, Vec<u32>> {
-    CHILDREN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Ctrl-C or SIGTERM ends the process without unwinding, so no `Drop` would stop the
-/// children: a watcher thread stops them by PID and exits.
-fn stop_children_on_signal() {
-    std::thread::spawn(|| {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut term) = signal(SignalKind::terminate()) else {
-                return;
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        });
-        let pids = children().clone();
-        eprintln!(
-            "release_scale: interrupted; stopping {} child processes",
-            pids.len()
-        );
-        for signal in ["-TERM", "-KILL"] {
-            for pid in &pids {
-                let _ = Command::new("kill")
-                    .args([signal, &pid.to_string()])
-                    .status();
-            }
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline && pids.iter().any(|p| running(*p)) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        std::process::exit(130);
-    });
-}
-
-/// Whether a PID is alive (a zombie, dead but not yet reaped, is not).
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().to_owned())
-        })
-        .is_some_and(|rest| !rest.starts_with('Z'))
-}
-
-/// A child process stopped by PID (SIGTERM, then SIGKILL) when dropped, also while a panic
-/// unwinds.
-struct Process {
-    child: std::process::Child,
-    name: String,
-    log: PathBuf,
-}
-
-impl Process {
-    fn start(name: &str, mut cmd: Command, log: &Path) -> Self {
-        let out =
-            std::fs::File::create(log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
-        let err = out.try_clone().expect("log handle");
-        let child = cmd
-            .stdout(out)
-            .stderr(err)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        children().push(child.id());
-        Self {
-            child,
-            name: name.to_owned(),
-            log: log.to_owned(),
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let pid = self.pid();
-        children().retain(|p| *p != pid);
-        if self.child.try_wait().ok().flatten().is_some() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if self.child.try_wait().ok().flatten().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("release_scale: {} ignored SIGTERM; killing it", self.name);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The emulator, in either form, and where it listens.
 enum Emulator {
     Process(Process),
@@ -373,7 +228,7 @@ impl Emulator {
                     "the emulator's /version",
                     Duration::from_secs(30),
                     || kubeconfig.is_file() && http(port, "GET", "/version", "", b"").is_some(),
-                    || process.log_tail(),
+                    || process.log_tail(20),
                 );
                 (Self::Process(process), port)
             }
@@ -461,61 +316,10 @@ fn http(
     Some((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = String::from_utf8_lossy(&body[..end]);
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        let rest = &body[end + 2..];
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.extend_from_slice(&rest[..n]);
-        body = rest[n..].strip_prefix(b"\r\n").unwrap_or(&rest[n..]);
-    }
-    out
-}
-
 /// A JSON GET against the API; `None` on any failure (the poller simply tries again).
 fn get_json(port: u16, path: &str) -> Option<Value> {
     let (status, body) = http(port, "GET", path, "application/json", b"")?;
     (status == 200).then(|| serde_json::from_str(&body).ok())?
-}
-
-/// A `kB` field of `/proc/<pid>/status`, in bytes.
-fn proc_status_bytes(pid: u32, field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = text.lines().find(|l| l.starts_with(field))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// User plus system CPU seconds of a process, from `/proc/<pid>/stat`.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // the command name in parentheses may hold spaces; the fields after it are fixed
-    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / clock_ticks())
-}
-
-fn clock_ticks() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    })
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// Samples a process's resident memory every 100 ms until stopped; keeps the highest VmRSS seen.
@@ -810,10 +614,6 @@ impl Verification {
     }
 }
 
-fn release_name(i: usize) -> String {
-    format!("app-{i:04}")
-}
-
 fn release_namespace(i: usize) -> String {
     format!("scale-{}", i % NAMESPACES)
 }
@@ -884,7 +684,7 @@ impl Run {
             "the operator's /readyz",
             Duration::from_secs(90),
             || http(health, "GET", "/readyz", "", b"").is_some_and(|(c, _)| c == 200),
-            || operator.log_tail(),
+            || operator.log_tail(20),
         );
 
         // the repository is set up before the clock starts: the benchmark is about releases
@@ -922,7 +722,7 @@ impl Run {
                     "{}\n{}",
                     get_json(api_port, &repo_path)
                         .map_or_else(String::new, |r| r["status"].to_string()),
-                    operator.log_tail()
+                    operator.log_tail(20)
                 )
             },
         );
@@ -1179,31 +979,6 @@ impl Drop for Run {
     }
 }
 
-fn key_of(item: &Value) -> String {
-    format!(
-        "{}/{}",
-        item["metadata"]["namespace"].as_str().unwrap_or(""),
-        item["metadata"]["name"].as_str().unwrap_or("")
-    )
-}
-
-/// (status, reason, message) of an object's Ready condition; empty strings when absent.
-fn ready_condition(obj: &Value) -> (String, String, String) {
-    let found = obj["status"]["conditions"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"));
-    let text = |c: Option<&Value>, f: &str| c.and_then(|c| c[f].as_str()).unwrap_or("").to_owned();
-    (
-        text(found, "status"),
-        text(found, "reason"),
-        text(found, "message"),
-    )
-}
-
-fn greeting(i: usize) -> String {
-    format!("hello from release {i}")
-}
-
 fn port(i: usize) -> i64 {
     8000 + i64::try_from(i % 1000).unwrap_or(0)
 }
@@ -1317,20 +1092,6 @@ fn parse_metrics(text: &str) -> Vec<Sample> {
     samples
 }
 
-/// The sum of `name`'s series whose labels include every pair of `filter`.
-fn metric_sum(samples: &[Sample], name: &str, filter: &[(&str, &str)]) -> f64 {
-    samples
-        .iter()
-        .filter(|s| s.name == name)
-        .filter(|s| {
-            filter
-                .iter()
-                .all(|(k, v)| s.labels.get(*k).is_some_and(|l| l == v))
-        })
-        .map(|s| s.value)
-        .sum()
-}
-
 /// `name`'s sums per value of `label`, after minus before.
 fn metric_by(before: &[Sample], after: &[Sample], name: &str, label: &str) -> Vec<(String, f64)> {
     let mut values: BTreeMap<String, f64> = BTreeMap::new();
@@ -1352,14 +1113,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
-}
-
-fn verdict(judged: bool, good: bool) -> &'static str {
-    match (judged, good) {
-        (false, _) => "n/a",
-        (true, true) => "PASS",
-        (true, false) => "MISS",
-    }
 }
 
 fn print_summary(options: &Options, tools: &Tools, m: &Measurement, v: &Verification) {
@@ -1619,8 +1372,4 @@ fn print_summary(options: &Options, tools: &Tools, m: &Measurement, v: &Verifica
         }
     }
     print!("{out}");
-}
-
-fn fmt_opt(d: Option<Duration>) -> String {
-    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
 }

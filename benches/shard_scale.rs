@@ -36,7 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -49,6 +49,14 @@ use serde_json::Value;
 #[path = "../tests/common/nginx.rs"]
 mod nginx;
 
+// what both scale benchmarks use
+#[path = "common/scale.rs"]
+mod scale;
+#[allow(clippy::wildcard_imports)]
+use scale::*;
+
+/// The name messages start with.
+const BENCH: &str = "shard_scale";
 /// DESIGN §6: a killed replica's shards are taken over within 5 s.
 const TAKEOVER_BOUND: Duration = Duration::from_secs(5);
 /// Issue 8: a replica stopped with SIGTERM hands its namespaces over in about a second.
@@ -67,9 +75,6 @@ const GOAL_RELEASES: usize = 1_000;
 /// Where the replicas keep their Leases and the assignment ConfigMap.
 const OPERATOR_NAMESPACE: &str = "helm-operator-system";
 const REPO_NAMESPACE: &str = "shard-charts";
-const GROUP_PATH: &str = "/apis/helm-operator.ketches.cn/v1alpha1";
-const CHART: &str = "small";
-const CHART_VERSION: &str = "0.1.0";
 /// How often the survivors' `/debug/shards` is read while a takeover runs.
 const SHARDS_POLL: Duration = Duration::from_millis(50);
 /// How often the HelmRelease list is read while releases roll out.
@@ -306,13 +311,6 @@ impl Options {
     }
 }
 
-/// How the emulator runs: its own process (measuring), or inside this one (the smoke pass, or
-/// when the binary is not built).
-enum EmulatorKind {
-    Binary(PathBuf),
-    InProcess,
-}
-
 struct Tools {
     operator: PathBuf,
     emulator: EmulatorKind,
@@ -393,167 +391,6 @@ impl Tools {
 // common bench module): process plumbing, a child registry stopped on Ctrl-C and children
 // stopped by PID on drop; nginx.rs needs these names from its parent module
 
-/// The repository root.
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Finds an executable on PATH.
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
-}
-
-/// The PIDs of the running children, for [`stop_children_on_signal`].
-static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
-
-fn children() -> std::sync::MutexGuard<'static, Vec<u32>> {
-    CHILDREN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Ctrl-C or SIGTERM ends the process without unwinding, so no `Drop` would stop the
-/// children: a watcher thread stops them by PID and exits.
-fn stop_children_on_signal() {
-    std::thread::spawn(|| {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut term) = signal(SignalKind::terminate()) else {
-                return;
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        });
-        let pids = children().clone();
-        eprintln!(
-            "shard_scale: interrupted; stopping {} child processes",
-            pids.len()
-        );
-        for signal in ["-TERM", "-KILL"] {
-            for pid in &pids {
-                let _ = Command::new("kill")
-                    .args([signal, &pid.to_string()])
-                    .status();
-            }
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline && pids.iter().any(|p| running(*p)) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        std::process::exit(130);
-    });
-}
-
-/// Whether a PID is alive (a zombie, dead but not yet reaped, is not).
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().to_owned())
-        })
-        .is_some_and(|rest| !rest.starts_with('Z'))
-}
-
-/// A child process stopped by PID (SIGTERM, then SIGKILL) when dropped, also while a panic
-/// unwinds.
-struct Process {
-    child: std::process::Child,
-    name: String,
-    log: PathBuf,
-}
-
-impl Process {
-    fn start(name: &str, mut cmd: Command, log: &Path) -> Self {
-        let out =
-            std::fs::File::create(log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
-        let err = out.try_clone().expect("log handle");
-        let child = cmd
-            .stdout(out)
-            .stderr(err)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        children().push(child.id());
-        Self {
-            child,
-            name: name.to_owned(),
-            log: log.to_owned(),
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn signal(&self, signal: &str) {
-        let _ = Command::new("kill")
-            .args([&format!("-{signal}"), &self.pid().to_string()])
-            .status();
-    }
-
-    /// The exit status once the process has exited, waiting at most `limit`.
-    fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().ok().flatten() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn log_tail(&self, lines: usize) -> String {
-        tail(&self.log, lines)
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let pid = self.pid();
-        children().retain(|p| *p != pid);
-        if self.child.try_wait().ok().flatten().is_some() {
-            return;
-        }
-        self.signal("TERM");
-        if self.wait_exit(Duration::from_secs(15)).is_none() {
-            eprintln!("shard_scale: {} ignored SIGTERM; killing it", self.name);
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The last `lines` lines of a log file.
-fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
 /// Polls `ready` every 50 ms; panics with `what` and `log()` after `limit` (a hang guard).
 fn wait_for(
     what: &str,
@@ -606,57 +443,10 @@ fn http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
     Some((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = String::from_utf8_lossy(&body[..end]);
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        let rest = &body[end + 2..];
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.extend_from_slice(&rest[..n]);
-        body = rest[n..].strip_prefix(b"\r\n").unwrap_or(&rest[n..]);
-    }
-    out
-}
-
 /// A JSON GET; `None` on any failure (pollers simply try again).
 fn get_json(port: u16, path: &str) -> Option<Value> {
     let (status, body) = http(port, "GET", path)?;
     (status == 200).then(|| serde_json::from_str(&body).ok())?
-}
-
-/// A `kB` field of `/proc/<pid>/status`, in bytes.
-fn proc_status_bytes(pid: u32, field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = text.lines().find(|l| l.starts_with(field))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// User plus system CPU seconds of a process, from `/proc/<pid>/stat`.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // the command name in parentheses may hold spaces; the fields after it are fixed
-    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / clock_ticks())
-}
-
-fn clock_ticks() -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    })
 }
 
 fn load_average() -> f64 {
@@ -664,10 +454,6 @@ fn load_average() -> f64 {
         .ok()
         .and_then(|l| l.split_whitespace().next()?.parse().ok())
         .unwrap_or(0.0)
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// Samples a process's resident memory every 100 ms until stopped; keeps the highest VmRSS seen.
@@ -754,20 +540,6 @@ fn parse_metrics(text: &str) -> Vec<Sample> {
         });
     }
     samples
-}
-
-/// The sum of `name`'s series whose labels include every pair of `filter`.
-fn metric_sum(samples: &[Sample], name: &str, filter: &[(&str, &str)]) -> f64 {
-    samples
-        .iter()
-        .filter(|s| s.name == name)
-        .filter(|s| {
-            filter
-                .iter()
-                .all(|(k, v)| s.labels.get(*k).is_some_and(|l| l == v))
-        })
-        .map(|s| s.value)
-        .sum()
 }
 
 fn read_metrics(port: u16) -> Vec<Sample> {
@@ -1901,16 +1673,8 @@ fn package_repository(tar: &Path, repo: &Path) {
     std::fs::write(repo.join("index.yaml"), index).expect("write index.yaml");
 }
 
-fn release_name(i: usize) -> String {
-    format!("app-{i:04}")
-}
-
 fn release_namespace(i: usize, namespaces: usize) -> String {
     format!("rel-{:03}", i % namespaces)
-}
-
-fn greeting(i: usize) -> String {
-    format!("hello from release {i}")
 }
 
 fn service_port(i: usize) -> i64 {
@@ -1929,14 +1693,6 @@ fn release_yaml(i: usize, namespaces: usize) -> String {
     )
 }
 
-fn key_of(item: &Value) -> String {
-    format!(
-        "{}/{}",
-        item["metadata"]["namespace"].as_str().unwrap_or(""),
-        item["metadata"]["name"].as_str().unwrap_or("")
-    )
-}
-
 /// A HelmRelease's Ready condition as text; without one, what its status holds instead.
 fn readiness_text(item: &Value) -> String {
     let (status, reason, message) = ready_condition(item);
@@ -1950,19 +1706,6 @@ fn readiness_text(item: &Value) -> String {
         newest["revision"],
         newest["status"].as_str().unwrap_or("-"),
         newest["description"].as_str().unwrap_or("-")
-    )
-}
-
-/// (status, reason, message) of an object's Ready condition; empty strings when absent.
-fn ready_condition(obj: &Value) -> (String, String, String) {
-    let found = obj["status"]["conditions"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"));
-    let text = |c: Option<&Value>, f: &str| c.and_then(|c| c[f].as_str()).unwrap_or("").to_owned();
-    (
-        text(found, "status"),
-        text(found, "reason"),
-        text(found, "message"),
     )
 }
 
@@ -2948,18 +2691,6 @@ fn min_median_max(times: &[Duration]) -> String {
         median.as_secs_f64(),
         sorted[sorted.len() - 1].as_secs_f64()
     )
-}
-
-fn verdict(judged: bool, good: bool) -> &'static str {
-    match (judged, good) {
-        (false, _) => "n/a",
-        (true, true) => "PASS",
-        (true, false) => "MISS",
-    }
-}
-
-fn fmt_opt(d: Option<Duration>) -> String {
-    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
 }
 
 fn fmt_opt_ms(d: Option<Duration>) -> String {

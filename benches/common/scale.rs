@@ -1,0 +1,296 @@
+//! What the scale benchmarks (`release_scale`, `shard_scale`) share: finding tools and ports,
+//! children registered to be stopped on Ctrl-C, reading a process's /proc numbers, HTTP chunked
+//! bodies, the HelmRelease fields they compare and the verdict words. Included by each with
+//! `#[path]`; `tests/common/nginx.rs` finds `repo_root`, `which` and `free_port` through it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use std::time::Instant;
+
+use serde_json::Value;
+
+// each benchmark has its own `/metrics` sample (with the labels it reads)
+use super::Sample;
+
+pub(crate) const GROUP_PATH: &str = "/apis/helm-operator.ketches.cn/v1alpha1";
+
+pub(crate) const CHART: &str = "small";
+
+pub(crate) const CHART_VERSION: &str = "0.1.0";
+
+/// How the emulator runs: its own process (measuring), or inside this one (the smoke pass, or
+/// when the binary is not built).
+pub(crate) enum EmulatorKind {
+    Binary(PathBuf),
+    InProcess,
+}
+
+/// The repository root.
+pub(crate) fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Finds an executable on PATH.
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// The PIDs of the running children, for [`stop_children_on_signal`].
+pub(crate) static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+pub(crate) fn children() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    CHILDREN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a PID is alive (a zombie, dead but not yet reaped, is not).
+pub(crate) fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().to_owned())
+        })
+        .is_some_and(|rest| !rest.starts_with('Z'))
+}
+
+pub(crate) fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&body[..end]);
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        let rest = &body[end + 2..];
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.extend_from_slice(&rest[..n]);
+        body = rest[n..].strip_prefix(b"\r\n").unwrap_or(&rest[n..]);
+    }
+    out
+}
+
+/// A `kB` field of `/proc/<pid>/status`, in bytes.
+pub(crate) fn proc_status_bytes(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// User plus system CPU seconds of a process, from `/proc/<pid>/stat`.
+pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the command name in parentheses may hold spaces; the fields after it are fixed
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / clock_ticks())
+}
+
+pub(crate) fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+pub(crate) fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+pub(crate) fn release_name(i: usize) -> String {
+    format!("app-{i:04}")
+}
+
+pub(crate) fn key_of(item: &Value) -> String {
+    format!(
+        "{}/{}",
+        item["metadata"]["namespace"].as_str().unwrap_or(""),
+        item["metadata"]["name"].as_str().unwrap_or("")
+    )
+}
+
+/// (status, reason, message) of an object's Ready condition; empty strings when absent.
+pub(crate) fn ready_condition(obj: &Value) -> (String, String, String) {
+    let found = obj["status"]["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"));
+    let text = |c: Option<&Value>, f: &str| c.and_then(|c| c[f].as_str()).unwrap_or("").to_owned();
+    (
+        text(found, "status"),
+        text(found, "reason"),
+        text(found, "message"),
+    )
+}
+
+pub(crate) fn greeting(i: usize) -> String {
+    format!("hello from release {i}")
+}
+
+/// The sum of `name`'s series whose labels include every pair of `filter`.
+pub(crate) fn metric_sum(samples: &[Sample], name: &str, filter: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .filter(|s| s.name == name)
+        .filter(|s| {
+            filter
+                .iter()
+                .all(|(k, v)| s.labels.get(*k).is_some_and(|l| l == v))
+        })
+        .map(|s| s.value)
+        .sum()
+}
+
+pub(crate) fn verdict(judged: bool, good: bool) -> &'static str {
+    match (judged, good) {
+        (false, _) => "n/a",
+        (true, true) => "PASS",
+        (true, false) => "MISS",
+    }
+}
+
+pub(crate) fn fmt_opt(d: Option<Duration>) -> String {
+    d.map_or_else(|| "-".to_owned(), |d| format!("{:.1} s", d.as_secs_f64()))
+}
+
+/// Ctrl-C or SIGTERM ends the process without unwinding, so no `Drop` would stop the
+/// children: a watcher thread stops them by PID and exits.
+pub(crate) fn stop_children_on_signal() {
+    std::thread::spawn(|| {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        });
+        let pids = children().clone();
+        eprintln!(
+            "{}: interrupted; stopping {} child processes",
+            super::BENCH,
+            pids.len()
+        );
+        for signal in ["-TERM", "-KILL"] {
+            for pid in &pids {
+                let _ = Command::new("kill")
+                    .args([signal, &pid.to_string()])
+                    .status();
+            }
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline && pids.iter().any(|p| running(*p)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        std::process::exit(130);
+    });
+}
+
+/// A child process stopped by PID (SIGTERM, then SIGKILL) when dropped, also while a panic
+/// unwinds.
+pub(crate) struct Process {
+    pub(crate) child: std::process::Child,
+    pub(crate) name: String,
+    pub(crate) log: PathBuf,
+}
+
+impl Process {
+    pub(crate) fn start(name: &str, mut cmd: Command, log: &Path) -> Self {
+        let out =
+            std::fs::File::create(log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
+        let err = out.try_clone().expect("log handle");
+        let child = cmd
+            .stdout(out)
+            .stderr(err)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        children().push(child.id());
+        Self {
+            child,
+            name: name.to_owned(),
+            log: log.to_owned(),
+        }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status();
+    }
+
+    /// The exit status once the process has exited, waiting at most `limit`.
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().ok().flatten() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub(crate) fn log_tail(&self, lines: usize) -> String {
+        tail(&self.log, lines)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let pid = self.pid();
+        children().retain(|p| *p != pid);
+        if self.child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        self.signal("TERM");
+        if self.wait_exit(Duration::from_secs(15)).is_none() {
+            eprintln!("shard_scale: {} ignored SIGTERM; killing it", self.name);
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The last `lines` lines of a log file.
+pub(crate) fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
