@@ -18,7 +18,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Process;
@@ -153,27 +152,11 @@ impl Bed {
         let python = common::helm_oracle(TEST)?;
         let nginx = common::require(TEST, "nginx", common::nginx::binary())?;
         let chart = write_chart(&dir);
-        let root = dir.join("www");
-        let repo = root.join("repo");
-        std::fs::create_dir_all(&repo).unwrap();
-        let script = "import sys, helm_python as h\nprint(h.package(sys.argv[1], destination=sys.argv[2]))\nh.repo_index_generate(sys.argv[2])";
-        let out = Command::new(&python)
-            .args(["-c", script])
-            .arg(&chart)
-            .arg(&repo)
-            .env("HOME", &dir)
-            .output()
-            .expect("run helm");
-        assert!(
-            out.status.success(),
-            "helm package: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (web, port, repo) = common::nginx::serve_packaged(&python, &nginx, &dir, &chart);
         assert!(
             repo.join(format!("{CHART}-1.0.0.tgz")).is_file(),
             "helm package made no archive"
         );
-        let (web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
         let emulator = RunningEmulator::start(EmulatorConfig {
             readiness_delay,
             ..EmulatorConfig::default()

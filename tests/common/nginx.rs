@@ -114,3 +114,32 @@ pub fn helm_repository(python: &Path, dir: &Path, versions: &[&str]) -> PathBuf 
     );
     dir.join("index.yaml")
 }
+
+/// Packages the chart directory `chart` with real Helm into `dir/www/repo`, indexes it, and
+/// serves `dir/www` with nginx: (the server, its port, the repository directory). The
+/// repository's URL is `http://127.0.0.1:<port>/plain/repo`.
+pub fn serve_packaged(
+    python: &Path,
+    nginx: &Path,
+    dir: &Path,
+    chart: &Path,
+) -> (super::Process, u16, PathBuf) {
+    let root = dir.join("www");
+    let repo = root.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let script = "import sys, helm_python as h\nprint(h.package(sys.argv[1], destination=sys.argv[2]))\nh.repo_index_generate(sys.argv[2])";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(chart)
+        .arg(&repo)
+        .env("HOME", dir)
+        .output()
+        .expect("run helm");
+    assert!(
+        out.status.success(),
+        "helm package: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (web, port) = start(nginx, &dir.join("nginx"), &root, None);
+    (web, port, repo)
+}
