@@ -538,6 +538,7 @@ fn a_pending_record_helm_left_is_left_alone_until_the_timeout_then_failed_and_up
     // touches it, though the new operator looks at the release
     let second = bed.operator();
     let mut looked = false;
+    let mut shown = false;
     loop {
         let statuses_now = statuses(&bed.records("stale"));
         let log = second.process.log_text();
@@ -554,12 +555,24 @@ fn a_pending_record_helm_left_is_left_alone_until_the_timeout_then_failed_and_up
         looked |= log.lines().any(|l| {
             l.contains("\"planned\"") && l.contains("stale") && l.contains("pending-upgrade")
         });
+        // and says so in its status, not in its log only
+        shown |= bed.condition("stale", "Ready").is_some_and(|c| {
+            c["status"] == "Unknown"
+                && c["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("revision 2 is pending-upgrade"))
+        });
         std::thread::sleep(Duration::from_millis(200));
     }
     assert!(
         looked,
         "the new operator never planned the release while the record was young (log: {})",
         second.process.log.display()
+    );
+    assert!(
+        shown,
+        "Ready never said the release waits for revision 2: {:?}",
+        bed.condition("stale", "Ready")
     );
 
     // then it is marked failed and upgraded over

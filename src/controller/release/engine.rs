@@ -355,9 +355,16 @@ pub async fn step(
             }
             return Ok(Action::requeue(interval(hr)));
         }
-        Step::Wait { why } => {
-            // no status write: someone else's operation, or a backoff, decides what happens
+        Step::Wait { why, shown } => {
+            // someone else's operation, or a backoff, decides what happens; the former is shown
+            // (it may last as long as its timeout), the latter leaves the failure in view
             tracing::debug!(release = %hr.name_any(), why = %why, "waiting");
+            if *shown {
+                let next = progressing_status(&current, generation, why);
+                if Some(&next) != hr.status.as_ref() {
+                    apply_status(ctx, hr, &next).await?;
+                }
+            }
             return Ok(Action::requeue(WAIT_POLL));
         }
         Step::Stall {

@@ -214,6 +214,9 @@ pub enum Step {
     Wait {
         /// Why, for the status.
         why: String,
+        /// Whether the status should say so: someone else's operation (which may take as long
+        /// as its timeout) is shown; a backoff keeps the failure it follows in view.
+        shown: bool,
     },
     /// Nothing will help until the spec, the chart or another object changes.
     Stall {
@@ -291,6 +294,7 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
                     record.revision,
                     status_text(record.status)
                 ),
+                shown: true,
             }
         };
     }
@@ -324,6 +328,7 @@ pub fn plan(obs: &Observation, policy: &Policy) -> Step {
                     obs.failure.attempts,
                     policy.retries + 1
                 ),
+                shown: false,
             }
         } else {
             step
