@@ -22,7 +22,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -56,7 +56,6 @@ const NAMESPACES: usize = 10;
 /// Only a guard against a hang; not a performance assertion.
 const READY_LIMIT: Duration = Duration::from_secs(600);
 const POLL_EVERY: Duration = Duration::from_millis(250);
-const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// Releases whose objects are checked one by one after the run.
 const VERIFY_SAMPLE: usize = 20;
 const REPO_NAMESPACE: &str = "scale-charts";
@@ -227,7 +226,7 @@ impl Emulator {
                 wait_for(
                     "the emulator's /version",
                     Duration::from_secs(30),
-                    || kubeconfig.is_file() && http(port, "GET", "/version", "", b"").is_some(),
+                    || kubeconfig.is_file() && http(port, "GET", "/version").is_some(),
                     || process.log_tail(20),
                 );
                 (Self::Process(process), port)
@@ -262,110 +261,8 @@ impl Emulator {
     }
 }
 
-/// Polls `ready` every 50 ms; panics with `what` and `log()` after `limit` (a hang guard).
-fn wait_for(
-    what: &str,
-    limit: Duration,
-    mut ready: impl FnMut() -> bool,
-    log: impl Fn() -> String,
-) {
-    let deadline = Instant::now() + limit;
-    while !ready() {
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting for {what}:\n{}",
-            log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // HTTP and /proc
-
-/// One HTTP/1.1 request to 127.0.0.1 on a fresh connection: (status, body), or `None` when
-/// nothing answers.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    content_type: &str,
-    body: &[u8],
-) -> Option<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: application/json\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(body).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let body = &raw[split + 4..];
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let body = if head.contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_vec()
-    };
-    Some((status, String::from_utf8_lossy(&body).into_owned()))
-}
-
-/// A JSON GET against the API; `None` on any failure (the poller simply tries again).
-fn get_json(port: u16, path: &str) -> Option<Value> {
-    let (status, body) = http(port, "GET", path, "application/json", b"")?;
-    (status == 200).then(|| serde_json::from_str(&body).ok())?
-}
-
-/// Samples a process's resident memory every 100 ms until stopped; keeps the highest VmRSS seen.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Some(rss) = proc_status_bytes(pid, "VmRSS:") {
-                        peak.fetch_max(rss, Ordering::Relaxed);
-                    }
-                    std::thread::sleep(SAMPLE_EVERY);
-                }
-            })
-        };
-        Self {
-            stop,
-            peak,
-            thread: Some(thread),
-        }
-    }
-
-    /// The highest sampled VmRSS, in bytes.
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        self.peak.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for RssSampler {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // the API trace (`--trace-api`)
@@ -550,14 +447,6 @@ struct Counters {
     repository_downloads: (usize, usize),
 }
 
-/// One series of the operator's `/metrics`.
-#[derive(Clone, Debug)]
-struct Sample {
-    name: String,
-    labels: BTreeMap<String, String>,
-    value: f64,
-}
-
 struct Measurement {
     releases: usize,
     apply: Duration,
@@ -683,7 +572,7 @@ impl Run {
         wait_for(
             "the operator's /readyz",
             Duration::from_secs(90),
-            || http(health, "GET", "/readyz", "", b"").is_some_and(|(c, _)| c == 200),
+            || http(health, "GET", "/readyz").is_some_and(|(c, _)| c == 200),
             || operator.log_tail(20),
         );
 
@@ -749,7 +638,7 @@ impl Run {
     }
 
     fn counters(&self) -> Counters {
-        let metrics = http(self.metrics_port, "GET", "/metrics", "", b"")
+        let metrics = http(self.metrics_port, "GET", "/metrics")
             .filter(|(c, _)| *c == 200)
             .map(|(_, text)| parse_metrics(&text))
             .unwrap_or_default();
@@ -995,43 +884,6 @@ fn release_yaml(i: usize) -> String {
     )
 }
 
-/// Packages the fixture chart with tar (a chart archive is a gzipped tar of the chart
-/// directory) and writes the repository's `index.yaml` naming its digest.
-fn package_repository(tar: &Path, repo: &Path) {
-    use sha2::Digest;
-    std::fs::create_dir_all(repo).expect("repository directory");
-    let archive = repo.join(format!("{CHART}-{CHART_VERSION}.tgz"));
-    let fixtures = repo_root().join("benches/fixtures/release-scale");
-    let out = Command::new(tar)
-        .args([
-            "--format=ustar",
-            "--owner=0",
-            "--group=0",
-            "--sort=name",
-            "-czf",
-        ])
-        .arg(&archive)
-        .arg("-C")
-        .arg(&fixtures)
-        .arg(CHART)
-        .output()
-        .expect("tar runs");
-    assert!(
-        out.status.success(),
-        "tar: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bytes = std::fs::read(&archive).expect("read the chart archive");
-    let digest: String = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let index = format!(
-        "apiVersion: v1\nentries:\n  {CHART}:\n  - apiVersion: v2\n    appVersion: \"1.27\"\n    created: \"2025-01-01T00:00:00Z\"\n    description: A small application chart for the release scale benchmark\n    digest: {digest}\n    name: {CHART}\n    type: application\n    urls:\n    - {CHART}-{CHART_VERSION}.tgz\n    version: {CHART_VERSION}\ngenerated: \"2025-01-01T00:00:00Z\"\n"
-    );
-    std::fs::write(repo.join("index.yaml"), index).expect("write index.yaml");
-}
-
 fn kubectl(kubectl: &Path, dir: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(kubectl)
         .env("HOME", dir.join("home"))
@@ -1057,40 +909,6 @@ fn kubectl_ok(kubectl_bin: &Path, dir: &Path, kubeconfig: &Path, args: &[&str]) 
 
 // ---------------------------------------------------------------------------------------------
 // metrics
-
-/// Parses the Prometheus text exposition into samples (comments skipped).
-fn parse_metrics(text: &str) -> Vec<Sample> {
-    let mut samples = Vec::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let (series, value) = match line.rsplit_once(' ') {
-            Some(pair) => pair,
-            None => continue,
-        };
-        let Ok(value) = value.parse::<f64>() else {
-            continue;
-        };
-        let (name, labels) = match series.split_once('{') {
-            Some((name, rest)) => (name, rest.trim_end_matches('}')),
-            None => (series, ""),
-        };
-        let labels = labels
-            .split("\",")
-            .filter_map(|kv| {
-                let (k, v) = kv.split_once('=')?;
-                Some((k.trim().to_owned(), v.trim_matches('"').to_owned()))
-            })
-            .collect();
-        samples.push(Sample {
-            name: name.to_owned(),
-            labels,
-            value,
-        });
-    }
-    samples
-}
 
 /// `name`'s sums per value of `label`, after minus before.
 fn metric_by(before: &[Sample], after: &[Sample], name: &str, label: &str) -> Vec<(String, f64)> {

@@ -34,11 +34,9 @@
 #![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -79,7 +77,6 @@ const REPO_NAMESPACE: &str = "shard-charts";
 const SHARDS_POLL: Duration = Duration::from_millis(50);
 /// How often the HelmRelease list is read while releases roll out.
 const READY_POLL: Duration = Duration::from_millis(250);
-const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// Hang guards, not performance assertions.
 const SETTLE_LIMIT: Duration = Duration::from_secs(180);
 const FAILOVER_LIMIT: Duration = Duration::from_secs(60);
@@ -391,24 +388,6 @@ impl Tools {
 // common bench module): process plumbing, a child registry stopped on Ctrl-C and children
 // stopped by PID on drop; nginx.rs needs these names from its parent module
 
-/// Polls `ready` every 50 ms; panics with `what` and `log()` after `limit` (a hang guard).
-fn wait_for(
-    what: &str,
-    limit: Duration,
-    mut ready: impl FnMut() -> bool,
-    log: impl Fn() -> String,
-) {
-    let deadline = Instant::now() + limit;
-    while !ready() {
-        assert!(
-            Instant::now() < deadline,
-            "shard_scale: gave up waiting for {what}:\n{}",
-            log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn unix_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -418,128 +397,11 @@ fn unix_us() -> i64 {
 // ---------------------------------------------------------------------------------------------
 // SHARED WITH release_scale.rs (copied): HTTP, /proc and /metrics
 
-/// One HTTP/1.1 request to 127.0.0.1 on a fresh connection: (status, body), or `None` when
-/// nothing answers.
-fn http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: application/json\r\nContent-Length: 0\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let body = &raw[split + 4..];
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let body = if head.contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_vec()
-    };
-    Some((status, String::from_utf8_lossy(&body).into_owned()))
-}
-
-/// A JSON GET; `None` on any failure (pollers simply try again).
-fn get_json(port: u16, path: &str) -> Option<Value> {
-    let (status, body) = http(port, "GET", path)?;
-    (status == 200).then(|| serde_json::from_str(&body).ok())?
-}
-
 fn load_average() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next()?.parse().ok())
         .unwrap_or(0.0)
-}
-
-/// Samples a process's resident memory every 100 ms until stopped; keeps the highest VmRSS seen.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Some(rss) = proc_status_bytes(pid, "VmRSS:") {
-                        peak.fetch_max(rss, Ordering::Relaxed);
-                    }
-                    std::thread::sleep(RSS_SAMPLE_EVERY);
-                }
-            })
-        };
-        Self {
-            stop,
-            peak,
-            thread: Some(thread),
-        }
-    }
-
-    /// The highest sampled VmRSS, in bytes.
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        self.peak.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for RssSampler {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// One series of an operator's `/metrics`.
-#[derive(Clone, Debug)]
-struct Sample {
-    name: String,
-    labels: BTreeMap<String, String>,
-    value: f64,
-}
-
-/// Parses the Prometheus text exposition into samples (comments skipped).
-fn parse_metrics(text: &str) -> Vec<Sample> {
-    let mut samples = Vec::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let Some((series, value)) = line.rsplit_once(' ') else {
-            continue;
-        };
-        let Ok(value) = value.parse::<f64>() else {
-            continue;
-        };
-        let (name, labels) = match series.split_once('{') {
-            Some((name, rest)) => (name, rest.trim_end_matches('}')),
-            None => (series, ""),
-        };
-        let labels = labels
-            .split("\",")
-            .filter_map(|kv| {
-                let (k, v) = kv.split_once('=')?;
-                Some((k.trim().to_owned(), v.trim_matches('"').to_owned()))
-            })
-            .collect();
-        samples.push(Sample {
-            name: name.to_owned(),
-            labels,
-            value,
-        });
-    }
-    samples
 }
 
 fn read_metrics(port: u16) -> Vec<Sample> {
@@ -1634,43 +1496,6 @@ impl Repository {
             _nginx: nginx,
         }
     }
-}
-
-/// (Copied from release_scale.rs.) Packages the fixture chart with tar (a chart archive is a gzipped tar of the chart
-/// directory) and writes the repository's `index.yaml` naming its digest.
-fn package_repository(tar: &Path, repo: &Path) {
-    use sha2::Digest;
-    std::fs::create_dir_all(repo).expect("repository directory");
-    let archive = repo.join(format!("{CHART}-{CHART_VERSION}.tgz"));
-    let fixtures = repo_root().join("benches/fixtures/release-scale");
-    let out = Command::new(tar)
-        .args([
-            "--format=ustar",
-            "--owner=0",
-            "--group=0",
-            "--sort=name",
-            "-czf",
-        ])
-        .arg(&archive)
-        .arg("-C")
-        .arg(&fixtures)
-        .arg(CHART)
-        .output()
-        .expect("tar runs");
-    assert!(
-        out.status.success(),
-        "tar: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bytes = std::fs::read(&archive).expect("read the chart archive");
-    let digest: String = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let index = format!(
-        "apiVersion: v1\nentries:\n  {CHART}:\n  - apiVersion: v2\n    appVersion: \"1.27\"\n    created: \"2025-01-01T00:00:00Z\"\n    description: A small application chart\n    digest: {digest}\n    name: {CHART}\n    type: application\n    urls:\n    - {CHART}-{CHART_VERSION}.tgz\n    version: {CHART_VERSION}\ngenerated: \"2025-01-01T00:00:00Z\"\n"
-    );
-    std::fs::write(repo.join("index.yaml"), index).expect("write index.yaml");
 }
 
 fn release_namespace(i: usize, namespaces: usize) -> String {

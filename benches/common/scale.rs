@@ -4,15 +4,16 @@
 //! `#[path]`; `tests/common/nginx.rs` finds `repo_root`, `which` and `free_port` through it.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use std::time::Instant;
 
 use serde_json::Value;
-
-// each benchmark has its own `/metrics` sample (with the labels it reads)
-use super::Sample;
 
 pub(crate) const GROUP_PATH: &str = "/apis/helm-operator.ketches.cn/v1alpha1";
 
@@ -293,4 +294,180 @@ pub(crate) fn tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Polls `ready` every 50 ms; panics with `what` and `log()` after `limit` (a hang guard).
+pub(crate) fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut ready: impl FnMut() -> bool,
+    log: impl Fn() -> String,
+) {
+    let deadline = Instant::now() + limit;
+    while !ready() {
+        assert!(
+            Instant::now() < deadline,
+            "{}: gave up waiting for {what}:\n{}",
+            super::BENCH,
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One HTTP/1.1 request to 127.0.0.1 on a fresh connection: (status, body), or `None` when
+/// nothing answers.
+pub(crate) fn http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAccept: application/json\r\nContent-Length: 0\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// A JSON GET; `None` on any failure (pollers simply try again).
+pub(crate) fn get_json(port: u16, path: &str) -> Option<Value> {
+    let (status, body) = http(port, "GET", path)?;
+    (status == 200).then(|| serde_json::from_str(&body).ok())?
+}
+
+/// How often [`RssSampler`] reads VmRSS.
+const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(100);
+
+/// Samples a process's resident memory every 100 ms until stopped; keeps the highest VmRSS seen.
+pub(crate) struct RssSampler {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RssSampler {
+    pub(crate) fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(rss) = proc_status_bytes(pid, "VmRSS:") {
+                        peak.fetch_max(rss, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(RSS_SAMPLE_EVERY);
+                }
+            })
+        };
+        Self {
+            stop,
+            peak,
+            thread: Some(thread),
+        }
+    }
+
+    /// The highest sampled VmRSS, in bytes.
+    pub(crate) fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One series of the operator's `/metrics`.
+#[derive(Clone, Debug)]
+pub(crate) struct Sample {
+    pub(crate) name: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) value: f64,
+}
+
+/// Parses the Prometheus text exposition into samples (comments skipped).
+pub(crate) fn parse_metrics(text: &str) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(value) = value.parse::<f64>() else {
+            continue;
+        };
+        let (name, labels) = match series.split_once('{') {
+            Some((name, rest)) => (name, rest.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        let labels = labels
+            .split("\",")
+            .filter_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                Some((k.trim().to_owned(), v.trim_matches('"').to_owned()))
+            })
+            .collect();
+        samples.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
+    }
+    samples
+}
+
+/// Packages the fixture chart with tar (a chart archive is a gzipped tar of the chart
+/// directory) and writes the repository's `index.yaml` naming its digest.
+pub(crate) fn package_repository(tar: &Path, repo: &Path) {
+    use sha2::Digest;
+    std::fs::create_dir_all(repo).expect("repository directory");
+    let archive = repo.join(format!("{CHART}-{CHART_VERSION}.tgz"));
+    let fixtures = repo_root().join("benches/fixtures/release-scale");
+    let out = Command::new(tar)
+        .args([
+            "--format=ustar",
+            "--owner=0",
+            "--group=0",
+            "--sort=name",
+            "-czf",
+        ])
+        .arg(&archive)
+        .arg("-C")
+        .arg(&fixtures)
+        .arg(CHART)
+        .output()
+        .expect("tar runs");
+    assert!(
+        out.status.success(),
+        "tar: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&archive).expect("read the chart archive");
+    let digest: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let index = format!(
+        "apiVersion: v1\nentries:\n  {CHART}:\n  - apiVersion: v2\n    appVersion: \"1.27\"\n    created: \"2025-01-01T00:00:00Z\"\n    description: A small application chart\n    digest: {digest}\n    name: {CHART}\n    type: application\n    urls:\n    - {CHART}-{CHART_VERSION}.tgz\n    version: {CHART_VERSION}\ngenerated: \"2025-01-01T00:00:00Z\"\n"
+    );
+    std::fs::write(repo.join("index.yaml"), index).expect("write index.yaml");
 }
