@@ -63,7 +63,7 @@ const REPO_NAMESPACE: &str = "scale-charts";
 fn main() {
     stop_children_on_signal();
     let options = Options::parse();
-    let Some(tools) = Tools::find(&options) else {
+    let Some(tools) = Tools::find(options.measuring) else {
         return;
     };
     let run = Run::start(&options, &tools);
@@ -124,82 +124,6 @@ impl Options {
             trace_api: args.iter().any(|a| a == "--trace-api")
                 || std::env::var_os("TRACE_API").is_some_and(|v| v == "1"),
         }
-    }
-}
-
-struct Tools {
-    operator: PathBuf,
-    emulator: EmulatorKind,
-    kubectl: PathBuf,
-    nginx: PathBuf,
-    tar: PathBuf,
-}
-
-impl Tools {
-    /// The binaries and tools, or `None` (after saying why) when something is missing.
-    fn find(options: &Options) -> Option<Self> {
-        let profile_dir = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent()?.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| repo_root().join("target").join("release"));
-        let release_dir = profile_dir
-            .parent()
-            .map_or_else(|| repo_root().join("target"), Path::to_path_buf)
-            .join("release");
-        // Cargo hands benchmarks the path of the package's binary built with this run's profile
-        // (target/release under `cargo bench`); a copy run as an example has none.
-        let operator = std::env::var_os("HELM_OPERATOR_BIN")
-            .map(PathBuf::from)
-            .or_else(|| option_env!("CARGO_BIN_EXE_helm-operator").map(PathBuf::from))
-            .unwrap_or_else(|| release_dir.join("helm-operator"));
-        let emulator_binary = std::env::var_os("KUBE_EMULATOR_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| release_dir.join("kube-emulator"));
-        let emulator = if options.measuring && emulator_binary.is_file() {
-            EmulatorKind::Binary(emulator_binary)
-        } else {
-            if options.measuring {
-                eprintln!(
-                    "release_scale: {} is not built (`cargo build --release --locked -p kube-emulator`); \
-                     the emulator runs inside the benchmark process, so its CPU is counted there",
-                    emulator_binary.display()
-                );
-            }
-            EmulatorKind::InProcess
-        };
-        let missing = |what: &str| {
-            let why = format!("{what} is not available");
-            if std::env::var_os("HELM_OPERATOR_REQUIRE_TESTBED").is_some_and(|v| v == "1") {
-                panic!("release_scale: {why} (HELM_OPERATOR_REQUIRE_TESTBED=1)");
-            }
-            let _ = writeln!(std::io::stderr(), "SKIPPED release_scale: {why}");
-        };
-        if !operator.is_file() {
-            missing(&format!(
-                "the operator binary {} (`cargo build --release --locked --bins`)",
-                operator.display()
-            ));
-            return None;
-        }
-        let Some(kubectl) = which("kubectl") else {
-            missing("kubectl");
-            return None;
-        };
-        let Some(nginx) = nginx::binary() else {
-            missing("nginx (Debian's nginx-light)");
-            return None;
-        };
-        let Some(tar) = which("tar") else {
-            missing("tar");
-            return None;
-        };
-        Some(Self {
-            operator,
-            emulator,
-            kubectl,
-            nginx,
-            tar,
-        })
     }
 }
 

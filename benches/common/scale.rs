@@ -471,3 +471,80 @@ pub(crate) fn package_repository(tar: &Path, repo: &Path) {
     );
     std::fs::write(repo.join("index.yaml"), index).expect("write index.yaml");
 }
+
+pub(crate) struct Tools {
+    pub(crate) operator: PathBuf,
+    pub(crate) emulator: EmulatorKind,
+    pub(crate) kubectl: PathBuf,
+    pub(crate) nginx: PathBuf,
+    pub(crate) tar: PathBuf,
+}
+
+impl Tools {
+    /// The binaries and tools, or `None` (after saying why) when something is missing.
+    pub(crate) fn find(measuring: bool) -> Option<Self> {
+        let profile_dir = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent()?.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| repo_root().join("target").join("release"));
+        let release_dir = profile_dir
+            .parent()
+            .map_or_else(|| repo_root().join("target"), Path::to_path_buf)
+            .join("release");
+        // Cargo hands benchmarks the path of the package's binary built with this run's profile
+        // (target/release under `cargo bench`); a copy run as an example has none.
+        let operator = std::env::var_os("HELM_OPERATOR_BIN")
+            .map(PathBuf::from)
+            .or_else(|| option_env!("CARGO_BIN_EXE_helm-operator").map(PathBuf::from))
+            .unwrap_or_else(|| release_dir.join("helm-operator"));
+        let emulator_binary = std::env::var_os("KUBE_EMULATOR_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| release_dir.join("kube-emulator"));
+        let emulator = if measuring && emulator_binary.is_file() {
+            EmulatorKind::Binary(emulator_binary)
+        } else {
+            if measuring {
+                eprintln!(
+                    "{}: {} is not built (`cargo build --release --locked -p kube-emulator`); \
+                     the emulator runs inside the benchmark process, so its CPU is counted there",
+                    super::BENCH,
+                    emulator_binary.display()
+                );
+            }
+            EmulatorKind::InProcess
+        };
+        let missing = |what: &str| {
+            let why = format!("{what} is not available");
+            if std::env::var_os("HELM_OPERATOR_REQUIRE_TESTBED").is_some_and(|v| v == "1") {
+                panic!("{}: {why} (HELM_OPERATOR_REQUIRE_TESTBED=1)", super::BENCH);
+            }
+            let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", super::BENCH);
+        };
+        if !operator.is_file() {
+            missing(&format!(
+                "the operator binary {} (`cargo build --release --locked --bins`)",
+                operator.display()
+            ));
+            return None;
+        }
+        let Some(kubectl) = which("kubectl") else {
+            missing("kubectl");
+            return None;
+        };
+        let Some(nginx) = super::nginx::binary() else {
+            missing("nginx (Debian's nginx-light)");
+            return None;
+        };
+        let Some(tar) = which("tar") else {
+            missing("tar");
+            return None;
+        };
+        Some(Self {
+            operator,
+            emulator,
+            kubectl,
+            nginx,
+            tar,
+        })
+    }
+}
