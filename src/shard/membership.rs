@@ -71,6 +71,11 @@ struct State {
     first_seen: BTreeMap<u64, Instant>,
     namespaces: BTreeSet<String>,
     namespaces_synced: bool,
+    /// Bumped whenever the set of namespaces changes.
+    namespaces_generation: u64,
+    /// What the leader last decided from (the live members, the namespaces' generation, the
+    /// published epoch): the ring is computed again only when one of them changed.
+    decided_from: Option<(Vec<String>, u64, Option<u64>)>,
     /// The namespaces this replica acts on.
     held: BTreeSet<String>,
     /// The epoch applied last.
@@ -345,12 +350,17 @@ impl Leased {
                 watcher::Event::InitDone => {
                     state.namespaces = std::mem::take(&mut listed);
                     state.namespaces_synced = true;
+                    state.namespaces_generation += 1;
                 }
                 watcher::Event::Apply(ns) => {
-                    state.namespaces.insert(ns.name_any());
+                    if state.namespaces.insert(ns.name_any()) {
+                        state.namespaces_generation += 1;
+                    }
                 }
                 watcher::Event::Delete(ns) => {
-                    state.namespaces.remove(&ns.name_any());
+                    if state.namespaces.remove(&ns.name_any()) {
+                        state.namespaces_generation += 1;
+                    }
                 }
             }
             drop(state);
@@ -622,8 +632,21 @@ impl Leased {
             .map(|m| m.id.as_str())
             .collect();
         live.push(&self.config.replica);
+        live.sort_unstable();
         let published = state.published.as_ref();
-        let epoch = assignment::next(published.map(|(e, _)| e), &live, &state.namespaces);
+        // the ring over every namespace is not computed again at every look (several a second)
+        // when nothing it depends on changed
+        let inputs = (
+            live.iter().map(|m| (*m).to_owned()).collect::<Vec<_>>(),
+            state.namespaces_generation,
+            published.map(|(e, _)| e.number),
+        );
+        let epoch = if state.decided_from.as_ref() == Some(&inputs) {
+            None
+        } else {
+            assignment::next(published.map(|(e, _)| e), &live, &state.namespaces)
+        };
+        state.decided_from = Some(inputs);
         let forgotten: Vec<String> = state
             .leases
             .iter()
@@ -663,7 +686,11 @@ impl Leased {
                             state.published = Some((epoch, version));
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "publishing the shard assignment"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "publishing the shard assignment");
+                        // decide again at the next look
+                        me.lock().decided_from = None;
+                    }
                 }
             }
             let api: Api<Lease> = Api::namespaced(me.client.clone(), &me.config.namespace);
