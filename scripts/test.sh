@@ -32,6 +32,9 @@ command -v kubectl >/dev/null 2>&1 || { echo "error: kubectl is not on PATH; the
 export HELM_OPERATOR_TEST_VENV="${HELM_OPERATOR_TEST_VENV:-$PWD/.venv}"
 export HELM_OPERATOR_REQUIRE_TESTBED=1
 
+# Incremental caches only cost disk on a clean checkout (a CI run ran out of space).
+export CARGO_INCREMENTAL=0
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # benchmarks run one quick pass as smoke tests; the tests run last so the log closes on their summary

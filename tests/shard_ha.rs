@@ -141,7 +141,7 @@ struct Bed {
     kubeconfig: PathBuf,
     repo_url: String,
     _nginx: Process,
-    _emulator: RunningEmulator,
+    emulator: RunningEmulator,
 }
 
 impl Bed {
@@ -179,7 +179,7 @@ impl Bed {
             kubeconfig,
             repo_url: format!("http://127.0.0.1:{port}/plain/repo"),
             _nginx: web,
-            _emulator: emulator,
+            emulator,
         })
     }
 
@@ -915,6 +915,81 @@ fn a_replica_killed_mid_upgrade_is_taken_over_without_duplicates() {
         cut.len()
     ));
     audit.assert_no_overlap("kill");
+}
+
+/// A replica stopped while its Lease writes are slow to be answered (each member renewal held
+/// 1.5 s by the API server, so some are always in flight) must still leave no Lease behind: a
+/// renewal answered after the member Lease was deleted would create it again (renewals are
+/// server-side applies), and the survivor would wait for it to expire before taking over.
+#[test]
+fn a_replica_stopped_while_its_renewals_are_in_flight_leaves_no_lease_behind() {
+    let _one = one_cluster_at_a_time("slow renewals");
+    let Some(mut bed) = Bed::start("shard-ha-slow-renewals", Duration::from_millis(200)) else {
+        return;
+    };
+    let namespaces: Vec<String> = (0..12).map(|i| format!("slow-{i:02}")).collect();
+    bed.create_namespaces(&namespaces);
+    for id in ["s1", "s2"] {
+        bed.start_replica(id);
+    }
+    let settled = bed.settle("2 replicas");
+    let leader = settled.leader.clone();
+    let survivor = if leader == "s1" { "s2" } else { "s1" };
+
+    bed.emulator
+        .emulator()
+        .add_fault(kube_emulator::faults::FaultRule {
+            verb: "patch".into(),
+            resource: "leases".into(),
+            latency_ms: 1500,
+            ..Default::default()
+        });
+    // renewals go out every second: after 2.5 s at least one of the leader's is in flight
+    std::thread::sleep(Duration::from_millis(2500));
+    let stopped_at = Instant::now();
+    bed.stop(&[leader.as_str()]);
+    let stopped_in = stopped_at.elapsed();
+    // whatever the leader sent before it left has been answered by now
+    std::thread::sleep(Duration::from_millis(2000));
+
+    let (ok, out) = bed.kubectl(&["get", "lease", "-n", OPERATOR_NAMESPACE, "-o", "json"]);
+    assert!(ok, "{out}");
+    let leases: Value = serde_json::from_str(&out).unwrap();
+    let holders: BTreeMap<String, String> = leases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["metadata"]["name"].as_str().unwrap().to_owned(),
+                l["spec"]["holderIdentity"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        !holders.contains_key(&format!("helm-operator-member-{leader}")),
+        "{leader} exited (in {:.2} s) but its member Lease is there again: {holders:?}",
+        stopped_in.as_secs_f64()
+    );
+    assert_ne!(
+        holders.get("helm-operator-leader").map(String::as_str),
+        Some(leader.as_str()),
+        "{leader} exited but still holds the leadership: {holders:?}"
+    );
+
+    let settled = bed.settle("the survivor alone");
+    assert_eq!(settled.leader, survivor);
+    assert_eq!(settled.counts.len(), 1, "{:?}", settled.counts);
+    report(&format!(
+        "[slow renewals] {leader} stopped in {:.2} s with renewals in flight; {survivor} leads and owns {} namespaces",
+        stopped_in.as_secs_f64(),
+        settled.counts[survivor]
+    ));
+    bed.emulator.emulator().clear_faults();
+    bed.stop_all();
 }
 
 /// A small deterministic generator (xorshift64*), seeded from `SHARD_CHAOS_SEED` or the clock;

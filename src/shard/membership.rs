@@ -93,6 +93,10 @@ struct State {
     publishing: bool,
     /// Shutting down: hold nothing, claim nothing.
     stopping: bool,
+    /// Member renewals and leader claims sent and not answered yet: leaving waits for them, or
+    /// one answered after the member Lease was deleted would create it again (a server-side
+    /// apply creates) and the others would wait for it to expire.
+    lease_writes: usize,
 }
 
 /// Reconciles in flight per namespace, so an epoch is acknowledged only once the namespaces it
@@ -162,6 +166,8 @@ pub struct Leased {
     ack_changed: Notify,
     /// The leader Lease changed hands or was given up: look at the leadership now.
     leader_changed: Notify,
+    /// The last Lease write in flight was answered.
+    lease_writes_done: Notify,
     metrics: Arc<Metrics>,
     ready: ReadinessCheck,
     recorder: Recorder,
@@ -198,6 +204,7 @@ impl Leased {
             wake: Arc::new(Notify::new()),
             ack_changed: Notify::new(),
             leader_changed: Notify::new(),
+            lease_writes_done: Notify::new(),
             metrics,
             ready,
         });
@@ -375,14 +382,11 @@ impl Leased {
     async fn renew_loop(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         loop {
-            let (acknowledged, stopping) = {
-                let state = self.lock();
-                (state.acknowledged, state.stopping)
-            };
-            if stopping {
-                return;
-            }
+            let acknowledged = self.lock().acknowledged;
             if in_flight.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+                if !self.begin_lease_write() {
+                    return;
+                }
                 in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let (me, in_flight) = (Arc::clone(&self), Arc::clone(&in_flight));
                 tokio::spawn(async move {
@@ -395,6 +399,7 @@ impl Leased {
                         acknowledged,
                     )
                     .await;
+                    me.end_lease_write();
                     in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                     match renewed {
                         Ok(()) => {
@@ -471,6 +476,9 @@ impl Leased {
             self.lock().leading = None;
             return;
         }
+        if !self.begin_lease_write() {
+            return;
+        }
         let started = Instant::now();
         let result = members::claim_leader(
             &self.client,
@@ -480,6 +488,7 @@ impl Leased {
             seen.as_ref().map(|s| &s.lease),
         )
         .await;
+        self.end_lease_write();
         let mut state = self.lock();
         match result {
             Ok(written) => {
@@ -489,6 +498,24 @@ impl Leased {
             // a failed renewal of our own leadership is not the end of it: it lapses by
             // itself when no renewal succeeds in time (see `step`)
             Err(e) => tracing::debug!(error = %e, "the leadership was not claimed"),
+        }
+    }
+
+    /// Counts a Lease write about to be sent; `false` once stopping (nothing is sent then).
+    fn begin_lease_write(&self) -> bool {
+        let mut state = self.lock();
+        if state.stopping {
+            return false;
+        }
+        state.lease_writes += 1;
+        true
+    }
+
+    fn end_lease_write(&self) {
+        let mut state = self.lock();
+        state.lease_writes -= 1;
+        if state.lease_writes == 0 {
+            self.lease_writes_done.notify_waiters();
         }
     }
 
@@ -787,8 +814,9 @@ impl Leased {
         });
     }
 
-    /// Stops acting, waits (at most `grace`) for running reconciles, then deletes the member
-    /// Lease and gives up the leadership, so the others take over at once.
+    /// Stops acting, waits (at most `grace`) for running reconciles and for the Lease writes
+    /// already sent, then deletes the member Lease and gives up the leadership, so the others
+    /// take over at once.
     pub async fn leave(&self, grace: Duration) {
         self.release_all();
         let deadline = Instant::now() + grace;
@@ -798,6 +826,18 @@ impl Leased {
             }
             tokio::select! {
                 () = self.holding.quiet() => {}
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        }
+        // `stopping` is set, so no new Lease write starts; the last ones must be answered
+        // before the member Lease goes and the leadership is given up from the version seen.
+        loop {
+            let answered = self.lease_writes_done.notified();
+            if self.lock().lease_writes == 0 || Instant::now() >= deadline {
+                break;
+            }
+            tokio::select! {
+                () = answered => {}
                 () = tokio::time::sleep(Duration::from_millis(50)) => {}
             }
         }
