@@ -5,7 +5,9 @@
 
 /// Rendering allocates many small, short-lived values; mimalloc serves them markedly faster than
 /// glibc's allocator (measured: values processing −40%, rendering −15% on corpus charts), and
-/// every binary, test and benchmark built on this crate uses the same allocator.
+/// every binary, test and benchmark built on this crate uses the same allocator. The feature
+/// `system-allocator` leaves glibc's in place, for heap profilers that see only `malloc`.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
