@@ -259,7 +259,19 @@ enum CrdFormat {
     Markdown,
 }
 
+/// Turns transparent huge pages off for this process. mimalloc reserves its arenas 2 MiB-aligned;
+/// where the kernel's THP setting is `always` (the default of many distributions, and so of many
+/// nodes), every touched part of an arena is backed by a whole 2 MiB page and the resident size
+/// about doubles (measured with 1,000 releases: peak 84.9 MiB with THP, 44.7 MiB without, the
+/// same CPU). A kernel that refuses (older than 3.15, a seccomp filter) leaves things as they
+/// were; `run` says so in its log.
+fn keep_heap_in_small_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
+}
+
 fn main() -> ExitCode {
+    keep_heap_in_small_pages();
     let cli = Cli::parse();
     match cli.command {
         Commands::Version => {
@@ -667,6 +679,13 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         listen = ?server.local_addresses(),
         "helm-operator starting"
     );
+    #[cfg(target_os = "linux")]
+    if !nix::sys::prctl::get_thp_disable().unwrap_or(false) {
+        tracing::warn!(
+            "the kernel refused to turn transparent huge pages off for this process; \
+             resident memory may be up to twice as large"
+        );
+    }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let server_task = tokio::spawn(server.serve(controller::shutdown_signal(shutdown_rx.clone())));
 

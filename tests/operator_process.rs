@@ -38,6 +38,24 @@ fn without_a_reachable_api_the_operator_is_alive_not_ready_and_stops_on_sigterm(
         "metrics live on their own address"
     );
 
+    // transparent huge pages are off for the process (they about double mimalloc's resident size)
+    let status = std::fs::read_to_string(format!("/proc/{}/status", op.process.pid())).unwrap();
+    let thp = status
+        .lines()
+        .find_map(|l| l.strip_prefix("THP_enabled:"))
+        .map(str::trim);
+    if thp.is_some() {
+        assert_eq!(
+            thp,
+            Some("0"),
+            "THP_enabled of the operator process:\n{status}"
+        );
+    } else {
+        eprintln!(
+            "operator process: this kernel shows no THP_enabled in /proc/PID/status; not checked"
+        );
+    }
+
     let (code, metrics) = http_get(op.metrics, "/metrics").unwrap();
     assert_eq!(code, 200);
     for name in catalog::SEED_METRICS.iter().chain([&catalog::BUILD_INFO]) {
