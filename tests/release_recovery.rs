@@ -12,7 +12,8 @@
 //! than the timeout and then marked failed and upgraded over; a release installed by Helm is
 //! adopted and upgraded, and a second HelmRelease naming it is refused without touching it; a
 //! failed upgrade rolled back by the operator reads, in Helm's history, as the same sequence run
-//! by real Helm reads.
+//! by real Helm reads; `upgrade.reuseValues` and `resetValues` record and render what
+//! `helm upgrade --reuse-values` / `--reset-values` do.
 
 mod common;
 
@@ -920,4 +921,110 @@ fn a_pending_record_the_operator_left_is_marked_failed_at_once_by_the_next_owner
         *json!({"note": "one"}).as_object().unwrap()
     );
     stop_operator(second);
+}
+
+/// The same chart and values through the operator (`upgrade.reuseValues`, then `resetValues` as
+/// well) and through real Helm (`--reuse-values`, then `--reset-values --reuse-values`) on one
+/// cluster: each revision records the same values (`config`) and chart defaults, and renders
+/// the same ConfigMap.
+#[test]
+fn reused_and_reset_values_are_recorded_as_helm_records_them() {
+    let Some(mut bed) = Bed::start("release-recovery-values", Duration::from_millis(200)) else {
+        return;
+    };
+    bed.helm(
+        r#"
+import json, sys
+from helm_python import Config
+cfg = Config(kubeconfig_path=sys.argv[1], namespace="default")
+chart = sys.argv[2]
+cfg.install(chart, "by-helm", {"note": "one", "hook": False, "fail": False, "db": {"host": "h", "user": "u"}}, wait="watcher", timeout=60)
+cfg.upgrade(chart, "by-helm", {"note": "two", "fail": None, "db": {"user": None, "name": "db1"}, "fresh": None}, reuse_values=True, wait="watcher", timeout=60)
+cfg.upgrade(chart, "by-helm", {"note": "three", "hook": False}, reuse_values=True, reset_values=True, wait="watcher", timeout=60)
+print(json.dumps({"ok": True}))
+"#,
+        &[bed.archive.to_str().unwrap()],
+    );
+    let op = bed.operator();
+    let spec = |upgrade: &str, values: &str| {
+        release_yaml(
+            "by-operator",
+            &format!("  upgrade: {{{upgrade}}}\n"),
+            values,
+        )
+    };
+    bed.apply(
+        "values-1.yaml",
+        &spec(
+            "",
+            "    note: one\n    hook: false\n    fail: false\n    db: {host: h, user: u}\n",
+        ),
+    );
+    ready_with(&bed, "by-operator", "InstallSucceeded", "revision 1");
+    bed.apply(
+        "values-2.yaml",
+        &spec(
+            "reuseValues: true",
+            "    note: two\n    fail: null\n    db: {user: null, name: db1}\n    fresh: null\n",
+        ),
+    );
+    ready_with(&bed, "by-operator", "UpgradeSucceeded", "revision 2");
+    assert_eq!(
+        bed.get("configmap/by-operator-config").unwrap()["data"]["note"],
+        "two"
+    );
+    assert!(
+        bed.get("job/by-operator-migrate").is_none(),
+        "hook: false was reused, yet the hook ran"
+    );
+    bed.apply(
+        "values-3.yaml",
+        &spec(
+            "reuseValues: true, resetValues: true",
+            "    note: three\n    hook: false\n",
+        ),
+    );
+    ready_with(&bed, "by-operator", "UpgradeSucceeded", "revision 3");
+
+    let ours = bed.records("by-operator");
+    let helms = bed.records("by-helm");
+    assert_eq!(ours.len(), 3, "{:?}", statuses(&ours));
+    assert_eq!(helms.len(), 3, "{:?}", statuses(&helms));
+    for (o, h) in ours.iter().zip(&helms) {
+        // Helm's reuse writes the nulls it was given into the previous revision's values (a Go
+        // map it shares) and saves that record again as superseded; the operator leaves the
+        // record of what was deployed as it was
+        if o.version > 1 {
+            assert_eq!(
+                Value::Object(o.config.clone()),
+                Value::Object(h.config.clone()),
+                "values recorded for revision {}",
+                o.version
+            );
+        }
+        assert_eq!(
+            o.chart.as_ref().and_then(|c| c.values.clone()),
+            h.chart.as_ref().and_then(|c| c.values.clone()),
+            "chart defaults recorded for revision {}",
+            o.version
+        );
+    }
+    assert_eq!(
+        Value::Object(ours[0].config.clone()),
+        json!({"note": "one", "hook": false, "fail": false, "db": {"host": "h", "user": "u"}}),
+    );
+    // what the reuse merged, spelled out (Helm agreed above)
+    assert_eq!(
+        Value::Object(ours[1].config.clone()),
+        json!({"note": "two", "hook": false, "db": {"host": "h", "name": "db1"}, "fresh": null}),
+    );
+    assert_eq!(
+        Value::Object(ours[2].config.clone()),
+        json!({"note": "three", "hook": false})
+    );
+    assert_eq!(
+        bed.get("configmap/by-operator-config").unwrap()["data"]["note"],
+        bed.get("configmap/by-helm-config").unwrap()["data"]["note"]
+    );
+    stop_operator(op);
 }

@@ -309,17 +309,22 @@ pub struct UpgradeOptions {
     /// Also wait for the release's Jobs to complete.
     #[serde(default = "defaults::enabled")]
     pub wait_for_jobs: bool,
-    /// Force resource updates by replacing objects that cannot be patched.
+    /// Not implemented yet (accepted for compatibility): objects are always applied with
+    /// server-side apply taking conflicting fields (Helm's `--force-conflicts`); Helm's
+    /// replacement of objects (`--force-replace`) is not done.
     #[serde(default)]
     pub force: bool,
-    /// Use only the chart's default values and the values given here, ignoring the previous
-    /// release's values.
+    /// Use only the chart's defaults and the values given here. This is what an upgrade does
+    /// unless `reuseValues` is set (the spec's values are the whole truth, also when empty);
+    /// it takes precedence over `reuseValues`, as in Helm.
     #[serde(default)]
     pub reset_values: bool,
-    /// Merge the values given here over the previous release's values.
+    /// Merge the values given here over the deployed revision's values, and render with that
+    /// revision's chart defaults instead of the new chart's, as `helm upgrade --reuse-values`.
     #[serde(default)]
     pub reuse_values: bool,
-    /// Restart the release's Pods after upgrading.
+    /// Not implemented yet (accepted for compatibility; Helm v4 dropped it): Pods are not
+    /// restarted after upgrading.
     #[serde(default)]
     pub recreate: bool,
     /// Deprecated: use `spec.maxHistory`. When set, it takes precedence.
@@ -402,7 +407,9 @@ pub struct RollbackOptions {
     /// Delete the objects a failed rollback created.
     #[serde(default = "defaults::enabled")]
     pub cleanup_on_fail: bool,
-    /// Force resource updates by replacing objects that cannot be patched.
+    /// Not implemented yet (accepted for compatibility): objects are always applied with
+    /// server-side apply taking conflicting fields (Helm's `--force-conflicts`); Helm's
+    /// replacement of objects (`--force-replace`) is not done.
     #[serde(default)]
     pub force: bool,
     /// Do not run the chart's rollback hooks.

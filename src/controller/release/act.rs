@@ -29,6 +29,7 @@ use crate::engine::chart::install::{InstallError, InstallOptions, Installed, ren
 use crate::engine::chart::manifests::HookDeletePolicy;
 use crate::engine::chart::objects::Capabilities;
 use crate::engine::chart::render::ReleaseInfo;
+use crate::engine::chart::values::reuse_previous_values;
 
 /// The annotation that keeps an object when the release drops it or is uninstalled.
 pub const RESOURCE_POLICY: &str = "helm.sh/resource-policy";
@@ -203,6 +204,9 @@ pub struct Deploy<'a> {
     pub chart: &'a Arc<Chart>,
     /// User values.
     pub values: &'a Map<String, Value>,
+    /// `upgrade.reuseValues` (and not `resetValues`): an upgrade merges the values over the
+    /// deployed revision's and renders with that revision's chart defaults, as Helm does.
+    pub reuse_values: bool,
     /// The cluster's capabilities.
     pub capabilities: &'a Capabilities,
     /// The records so far, oldest first.
@@ -242,8 +246,22 @@ pub async fn begin_deploy<S: ReleaseStore>(
         revision: i64::from(revision),
         is_install,
     };
-    let chart = Arc::clone(d.chart);
-    let values = d.values.clone();
+    let (chart, values) = match previous.filter(|_| d.reuse_values) {
+        Some(p) => {
+            let previous_defaults = p
+                .chart
+                .as_ref()
+                .and_then(|c| c.values.clone())
+                .unwrap_or_default();
+            let reused = reuse_previous_values(&previous_defaults, &p.config, d.values)
+                .map_err(|e| ActError::Render(InstallError::from(e)))?;
+            let mut chart = (**d.chart).clone();
+            chart.values = reused.defaults;
+            (Arc::new(chart), reused.values)
+        }
+        None => (Arc::clone(d.chart), d.values.clone()),
+    };
+    let recorded_values = values.clone();
     let capabilities = d.capabilities.clone();
     let runtime = tokio::runtime::Handle::current();
     let client = d.lookup_client.clone();
@@ -286,7 +304,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
         &d.release.namespace,
         revision,
         &installed,
-        d.values,
+        &recorded_values,
         &d.provenance,
         now,
         first_deployed,

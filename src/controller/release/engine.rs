@@ -180,6 +180,7 @@ pub async fn step(
                 release: &release,
                 chart: &chart,
                 values: &user_values,
+                reuse_values: hr.spec.upgrade.reuse_values && !hr.spec.upgrade.reset_values,
                 capabilities: &capabilities,
                 history: &history,
                 provenance: Provenance {

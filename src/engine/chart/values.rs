@@ -82,6 +82,43 @@ pub fn coalesce(
     })
 }
 
+/// What `helm upgrade --reuse-values` renders and records, from the previous revision's chart
+/// defaults and values (`config`) and the values given now:
+/// `values` are the new ones over the previous ones (Helm's `CoalesceTables(new, config)`; what
+/// the new revision records), and `defaults` replace the chart's own `values.yaml` for this render
+/// (Helm's `CoalesceValues(previous chart, config)`), so defaults a new chart version changed do
+/// not show — as in Helm, where `--reset-then-reuse-values` exists for that.
+///
+/// # Errors
+/// [`ValuesError::Coalesce`] as [`coalesce`] gives it.
+pub fn reuse_previous_values(
+    previous_defaults: &JsonMap<String, Json>,
+    previous_values: &JsonMap<String, Json>,
+    new_values: &JsonMap<String, Json>,
+) -> Result<ReusedValues, ValuesError> {
+    // a release record keeps the chart without its subcharts: only its own defaults coalesce
+    let previous_chart = Chart {
+        values: previous_defaults.clone(),
+        ..Chart::default()
+    };
+    let defaults = coalesce(&previous_chart, previous_values)?;
+    let values = GMap::from_json(new_values);
+    coalesce_tables(&values, &GMap::from_json(previous_values), "", false);
+    Ok(ReusedValues {
+        defaults,
+        values: values.to_json(),
+    })
+}
+
+/// What [`reuse_previous_values`] gives an upgrade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReusedValues {
+    /// The chart defaults to render with, in place of the chart's `values.yaml`.
+    pub defaults: JsonMap<String, Json>,
+    /// The values the new revision records and renders with.
+    pub values: JsonMap<String, Json>,
+}
+
 /// Helm's `ValidateAgainstSchema` as `ToRenderValues` reports it: the chart's
 /// `values.schema.json` against `values`, then every subchart's schema against the values
 /// under the subchart's name (recursively), all failures collected into one message:
@@ -2743,6 +2780,38 @@ mod tests {
     use super::*;
     use crate::engine::chart::File;
     use std::sync::Arc;
+
+    #[test]
+    fn reused_values_are_the_new_over_the_previous_and_the_previous_defaults_stay() {
+        let map = |v: Json| v.as_object().unwrap().clone();
+        let defaults = map(serde_json::json!({
+            "note": "default", "hook": true, "db": {"host": "a", "port": "1"}, "gone": "x"
+        }));
+        let previous = map(serde_json::json!({
+            "hook": false, "db": {"port": "2", "user": "u"}, "gone": null, "extra": ["1"]
+        }));
+        let new = map(serde_json::json!({
+            "note": "two", "db": {"user": null, "name": "n"}, "extra": null, "fresh": null
+        }));
+        let ReusedValues { defaults, values } =
+            reuse_previous_values(&defaults, &previous, &new).unwrap();
+        // a null given now deletes what the previous values had under it; one with nothing
+        // under it stays, as Helm's CoalesceTables leaves it
+        assert_eq!(
+            Json::Object(values),
+            serde_json::json!({
+                "note": "two", "hook": false, "db": {"port": "2", "name": "n"}, "gone": null,
+                "fresh": null
+            })
+        );
+        assert_eq!(
+            Json::Object(defaults),
+            serde_json::json!({
+                "note": "default", "hook": false, "db": {"host": "a", "port": "2", "user": "u"},
+                "extra": ["1"]
+            })
+        );
+    }
 
     /// Numbers as Helm decodes them: every one a float64.
     fn f64ify(v: &Json) -> Json {
