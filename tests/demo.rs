@@ -77,7 +77,18 @@ impl Demo {
     }
 
     fn wait_exit(&mut self) -> ExitStatus {
-        let status = common::eventually("the demo to exit", STOP_LIMIT, || self.exited());
+        let deadline = std::time::Instant::now() + STOP_LIMIT;
+        let status = loop {
+            if let Some(status) = self.exited() {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the demo did not exit within {STOP_LIMIT:?}; its output so far:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
         // the reader threads may still hold the last lines
         std::thread::sleep(Duration::from_millis(200));
         status
@@ -268,11 +279,24 @@ fn kubectl_json(tmp: &Path, kubeconfig: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("kubectl prints JSON")
 }
 
+/// Held by each test that runs the whole demo. The script picks its ports by binding port 0 and
+/// letting go; two demos at once can pick the same port, and one demo's readiness check then
+/// reaches the other's operator (seen: an operator that could not listen, a demo that waited
+/// for Ready on a cluster nobody reconciled).
+static ONE_DEMO_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_demo_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_DEMO_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn the_demo_runs_until_ctrl_c_and_then_stops_everything_it_started() {
     if prerequisites().is_none() {
         return;
     }
+    let _one = one_demo_at_a_time();
     let dir = common::scratch_dir("demo-interactive");
     let tmp = dir.join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
@@ -413,6 +437,7 @@ fn exit_when_ready_reports_every_release_ready_and_leaves_nothing_behind() {
     if prerequisites().is_none() {
         return;
     }
+    let _one = one_demo_at_a_time();
     let dir = common::scratch_dir("demo-exit-when-ready");
     let tmp = dir.join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
