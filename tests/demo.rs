@@ -30,7 +30,11 @@ struct Demo {
 
 impl Demo {
     fn start(tmp: &Path, env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new("bash");
+        // `env --default-signal=INT` execs bash with SIGINT at its default: a test run started
+        // in the background (`./scripts/test.sh &`, nohup) hands its children SIGINT ignored,
+        // and bash cannot trap a signal ignored when it starts, so Ctrl-C would not reach it
+        let mut cmd = Command::new("env");
+        cmd.args(["--default-signal=INT", "bash"]);
         // the caller's own demo settings must not change what is tested
         for var in [
             "CARGO_PROFILE",
