@@ -130,61 +130,6 @@ impl Options {
 // ---------------------------------------------------------------------------------------------
 // processes (the names `nginx.rs` expects from its parent module)
 
-/// The emulator, in either form, and where it listens.
-enum Emulator {
-    Process(Process),
-    /// Held only to keep it running until the run drops.
-    InProcess(#[allow(dead_code)] kube_emulator::RunningEmulator),
-}
-
-impl Emulator {
-    fn start(kind: &EmulatorKind, dir: &Path, kubeconfig: &Path, delay_ms: u64) -> (Self, u16) {
-        match kind {
-            EmulatorKind::Binary(binary) => {
-                let port = free_port();
-                let mut cmd = Command::new(binary);
-                cmd.args(["--port", &port.to_string(), "--kubeconfig-out"])
-                    .arg(kubeconfig)
-                    .args(["--readiness-delay-ms", &delay_ms.to_string()]);
-                let process = Process::start("kube-emulator", cmd, &dir.join("emulator.log"));
-                wait_for(
-                    "the emulator's /version",
-                    Duration::from_secs(30),
-                    || kubeconfig.is_file() && http(port, "GET", "/version").is_some(),
-                    || process.log_tail(20),
-                );
-                (Self::Process(process), port)
-            }
-            EmulatorKind::InProcess => {
-                let emulator =
-                    kube_emulator::RunningEmulator::start(kube_emulator::EmulatorConfig {
-                        readiness_delay: Duration::from_millis(delay_ms),
-                        ..kube_emulator::EmulatorConfig::default()
-                    })
-                    .expect("the in-process emulator starts");
-                emulator
-                    .write_kubeconfig(kubeconfig)
-                    .expect("write the kubeconfig");
-                let port = emulator
-                    .url()
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .expect("the emulator's port");
-                (Self::InProcess(emulator), port)
-            }
-        }
-    }
-
-    /// The emulator's PID when it is a process of its own.
-    fn pid(&self) -> Option<u32> {
-        match self {
-            Self::Process(p) => Some(p.pid()),
-            Self::InProcess(_) => None,
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // HTTP and /proc
 
@@ -805,24 +750,6 @@ fn release_yaml(i: usize) -> String {
         ns = release_namespace(i),
         greeting = greeting(i),
         port = port(i),
-    )
-}
-
-fn kubectl(kubectl: &Path, dir: &Path, kubeconfig: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(kubectl)
-        .env("HOME", dir.join("home"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("kubectl runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
     )
 }
 

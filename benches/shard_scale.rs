@@ -338,13 +338,6 @@ fn read_metrics(port: u16) -> Vec<Sample> {
 // ---------------------------------------------------------------------------------------------
 // the cluster: an emulator with the CRDs and the operator's namespace
 
-/// The emulator, in either form.
-enum Emulator {
-    Process(Process),
-    /// Held only to keep it running until dropped.
-    InProcess(#[allow(dead_code)] kube_emulator::RunningEmulator),
-}
-
 struct Cluster {
     dir: PathBuf,
     kubeconfig: PathBuf,
@@ -357,41 +350,8 @@ impl Cluster {
     fn start(tools: &Tools, readiness_delay_ms: u64, dir: &Path) -> Self {
         std::fs::create_dir_all(dir.join("home")).expect("scenario directory");
         let kubeconfig = dir.join("kubeconfig");
-        let (emulator, api_port) = match &tools.emulator {
-            EmulatorKind::Binary(binary) => {
-                let port = free_port();
-                let mut cmd = Command::new(binary);
-                cmd.args(["--port", &port.to_string(), "--kubeconfig-out"])
-                    .arg(&kubeconfig)
-                    .args(["--readiness-delay-ms", &readiness_delay_ms.to_string()]);
-                let process = Process::start("kube-emulator", cmd, &dir.join("emulator.log"));
-                wait_for(
-                    "the emulator's /version",
-                    Duration::from_secs(30),
-                    || kubeconfig.is_file() && http(port, "GET", "/version").is_some(),
-                    || process.log_tail(20),
-                );
-                (Emulator::Process(process), port)
-            }
-            EmulatorKind::InProcess => {
-                let emulator =
-                    kube_emulator::RunningEmulator::start(kube_emulator::EmulatorConfig {
-                        readiness_delay: Duration::from_millis(readiness_delay_ms),
-                        ..kube_emulator::EmulatorConfig::default()
-                    })
-                    .expect("the in-process emulator starts");
-                emulator
-                    .write_kubeconfig(&kubeconfig)
-                    .expect("write the kubeconfig");
-                let port = emulator
-                    .url()
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .expect("the emulator's port");
-                (Emulator::InProcess(emulator), port)
-            }
-        };
+        let (emulator, api_port) =
+            Emulator::start(&tools.emulator, dir, &kubeconfig, readiness_delay_ms);
         let cluster = Self {
             dir: dir.to_owned(),
             kubeconfig,
@@ -413,29 +373,8 @@ impl Cluster {
         cluster
     }
 
-    fn emulator_pid(&self) -> Option<u32> {
-        match &self.emulator {
-            Emulator::Process(p) => Some(p.pid()),
-            Emulator::InProcess(_) => None,
-        }
-    }
-
     fn kubectl(&self, args: &[&str]) -> (bool, String) {
-        let out = Command::new(&self.kubectl)
-            .env("HOME", self.dir.join("home"))
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .output()
-            .expect("kubectl runs");
-        (
-            out.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        )
+        kubectl(&self.kubectl, &self.dir, &self.kubeconfig, args)
     }
 
     fn kubectl_ok(&self, args: &[&str]) -> String {
@@ -1636,7 +1575,7 @@ fn rollout(
             )
         })
         .collect();
-    let emulator_cpu_before = cluster.emulator_pid().and_then(cpu_seconds);
+    let emulator_cpu_before = cluster.emulator.pid().and_then(cpu_seconds);
     let load_before = load_average();
 
     let mut docs = String::with_capacity(releases * 400);
@@ -1781,7 +1720,7 @@ fn rollout(
     }
     let emulator_cpu = match (
         emulator_cpu_before,
-        cluster.emulator_pid().and_then(cpu_seconds),
+        cluster.emulator.pid().and_then(cpu_seconds),
     ) {
         (Some(b), Some(a)) => Some(a - b),
         _ => None,

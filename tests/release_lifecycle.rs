@@ -10,7 +10,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::operator::{apply, condition, kubectl, start_cluster, stop_operator};
@@ -153,22 +152,6 @@ spec:
     chart
 }
 
-fn package(python: &Path, chart: &Path, repo: &Path) {
-    std::fs::create_dir_all(repo).unwrap();
-    let script = "import sys, helm_python as h\nh.package(sys.argv[1], destination=sys.argv[2])\nh.repo_index_generate(sys.argv[2])";
-    let out = Command::new(python)
-        .args(["-c", script])
-        .arg(chart)
-        .arg(repo)
-        .output()
-        .expect("run helm");
-    assert!(
-        out.status.success(),
-        "helm package: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn release_yaml(name: &str, spec_extra: &str, values: &str) -> String {
     format!(
         "apiVersion: helm-operator.ketches.cn/v1alpha1\nkind: HelmRelease\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  chart: {{name: hooked, repository: {{name: charts}}}}\n{spec_extra}  values: |\n{values}"
@@ -252,10 +235,8 @@ impl Bed {
         common::require(TEST, "kubectl", common::which("kubectl"))?;
         let python = common::helm_oracle(TEST)?;
         let nginx = common::require(TEST, "nginx", common::nginx::binary())?;
-        let root = dir.join("www");
         let chart = write_chart(&dir);
-        package(&python, &chart, &root.join("repo"));
-        let (web, port) = common::nginx::start(&nginx, &dir.join("nginx"), &root, None);
+        let (web, port, _repo) = common::nginx::serve_packaged(&python, &nginx, &dir, &chart);
         let (emulator, kubeconfig, op) = start_cluster(&dir, &[]);
         apply(
             &dir,

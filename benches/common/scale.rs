@@ -28,6 +28,67 @@ pub(crate) enum EmulatorKind {
     InProcess,
 }
 
+/// The emulator, in either form.
+pub(crate) enum Emulator {
+    Process(Process),
+    /// Held only to keep it running until dropped.
+    InProcess(#[allow(dead_code)] kube_emulator::RunningEmulator),
+}
+
+impl Emulator {
+    /// Starts the emulator of `kind` writing `kubeconfig`; returns it and its port.
+    pub(crate) fn start(
+        kind: &EmulatorKind,
+        dir: &Path,
+        kubeconfig: &Path,
+        delay_ms: u64,
+    ) -> (Self, u16) {
+        match kind {
+            EmulatorKind::Binary(binary) => {
+                let port = free_port();
+                let mut cmd = Command::new(binary);
+                cmd.args(["--port", &port.to_string(), "--kubeconfig-out"])
+                    .arg(kubeconfig)
+                    .args(["--readiness-delay-ms", &delay_ms.to_string()]);
+                let process = Process::start("kube-emulator", cmd, &dir.join("emulator.log"));
+                wait_for(
+                    "the emulator's /version",
+                    Duration::from_secs(30),
+                    || kubeconfig.is_file() && http(port, "GET", "/version").is_some(),
+                    || process.log_tail(20),
+                );
+                (Self::Process(process), port)
+            }
+            EmulatorKind::InProcess => {
+                let emulator =
+                    kube_emulator::RunningEmulator::start(kube_emulator::EmulatorConfig {
+                        readiness_delay: Duration::from_millis(delay_ms),
+                        ..kube_emulator::EmulatorConfig::default()
+                    })
+                    .expect("the in-process emulator starts");
+                emulator
+                    .write_kubeconfig(kubeconfig)
+                    .expect("write the kubeconfig");
+                let port = emulator
+                    .url()
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .expect("the emulator's port");
+                (Self::InProcess(emulator), port)
+            }
+        }
+    }
+
+    /// The emulator's PID when it is a process of its own.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        match self {
+            Self::Process(p) => Some(p.pid()),
+            Self::InProcess(_) => None,
+        }
+    }
+}
+
 /// The repository root.
 pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -313,6 +374,30 @@ pub(crate) fn wait_for(
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Runs `kubectl` against `kubeconfig` with `dir/home` as HOME: success, stdout and stderr.
+pub(crate) fn kubectl(
+    kubectl: &Path,
+    dir: &Path,
+    kubeconfig: &Path,
+    args: &[&str],
+) -> (bool, String) {
+    let out = Command::new(kubectl)
+        .env("HOME", dir.join("home"))
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("kubectl runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 /// One HTTP/1.1 request to 127.0.0.1 on a fresh connection: (status, body), or `None` when

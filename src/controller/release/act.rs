@@ -248,20 +248,21 @@ pub async fn begin_deploy<S: ReleaseStore>(
     };
     let (chart, values) = match previous.filter(|_| d.reuse_values) {
         Some(p) => {
+            let no_defaults = Map::new();
             let previous_defaults = p
                 .chart
                 .as_ref()
-                .and_then(|c| c.values.clone())
-                .unwrap_or_default();
-            let reused = reuse_previous_values(&previous_defaults, &p.config, d.values)
+                .and_then(|c| c.values.as_ref())
+                .unwrap_or(&no_defaults);
+            let reused = reuse_previous_values(previous_defaults, &p.config, d.values)
                 .map_err(|e| ActError::Render(InstallError::from(e)))?;
             let mut chart = (**d.chart).clone();
             chart.values = reused.defaults;
-            (Arc::new(chart), reused.values)
+            (Arc::new(chart), Arc::new(reused.values))
         }
-        None => (Arc::clone(d.chart), d.values.clone()),
+        None => (Arc::clone(d.chart), Arc::new(d.values.clone())),
     };
-    let recorded_values = values.clone();
+    let rendered_values = Arc::clone(&values);
     let capabilities = d.capabilities.clone();
     let runtime = tokio::runtime::Handle::current();
     let client = d.lookup_client.clone();
@@ -277,7 +278,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
         let lookup = crate::cluster::lookup::ClusterLookup::new(client, runtime);
         let mut options = InstallOptions::offline(&info, &capabilities);
         options.lookup = Some(&lookup);
-        render_install(&chart, &values, options)
+        render_install(&chart, &rendered_values, options)
     })
     .await
     .map_err(|e| ActError::Stopped(e.to_string()))??;
@@ -304,7 +305,7 @@ pub async fn begin_deploy<S: ReleaseStore>(
         &d.release.namespace,
         revision,
         &installed,
-        &recorded_values,
+        &values,
         &d.provenance,
         now,
         first_deployed,
